@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Installs the Debian packages a task needs, when missing. As root it runs apt-get itself;
+// otherwise it stops and prints the exact command to run.
+//   node scripts/ensure-system.mjs test     real peers for the tests (SIPp, baresip)
+//   node scripts/ensure-system.mjs bench    adds kamailio (the comparison registrar)
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const NEEDS = {
+  test: [
+    ['sipp', 'sip-tester'],
+    ['baresip', 'baresip-core'],
+  ],
+  bench: [
+    ['sipp', 'sip-tester'],
+    ['kamailio', 'kamailio'],
+  ],
+};
+
+const task = process.argv[2] ?? 'test';
+const wanted = NEEDS[task];
+if (!wanted) {
+  console.error(`ensure-system: unknown task ${task}`);
+  process.exit(2);
+}
+
+const which = (cmd) => ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/bin', '/sbin'].some((d) => existsSync(`${d}/${cmd}`));
+const missing = [...new Set(wanted.filter(([cmd]) => !which(cmd)).map(([, pkg]) => pkg))];
+if (missing.length === 0) process.exit(0);
+
+const cmd = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+if (process.getuid?.() !== 0) {
+  console.error(`Missing system packages for ${task}: ${missing.join(', ')}.\nRun as root:\n  ${cmd}`);
+  process.exit(1);
+}
+console.error(`Installing system packages for ${task}: ${missing.join(', ')}`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...missing]]) {
+  const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
+  if (r.status !== 0) {
+    console.error(`apt-get ${args[0]} failed; run by hand:\n  ${cmd}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The one error registry. Every error the runtime raises on purpose has a stable `code`
+ * (documented in docs/errors.md; a test checks that). Errors a caller should handle (bad input,
+ * peer failures, configuration) extend PbxError; anything else thrown is a bug.
+ *
+ * This file is a leaf: every layer may import it, it imports nothing.
+ */
+export class PbxError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A SIP-facing failure: carries the status and reason phrase to answer with. */
+export class SipError extends PbxError {
+  constructor(
+    code: string,
+    readonly status: number,
+    readonly reason: string,
+    message?: string,
+  ) {
+    super(code, message ?? `${status} ${reason}`);
+  }
+}
+
+/** A configuration problem at a place in a file. */
+export class ConfigError extends PbxError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+    code = 'CONFIG_INVALID',
+  ) {
+    super(code, `${file}:${line}: ${reason}`);
+  }
+}
+
+/** Codes with their one-line meaning; docs/errors.md lists the same codes. */
+export const ERROR_CODES = {
+  CONFIG_INVALID: 'a configuration file has an error at file:line',
+  CONFIG_MISSING: 'a required configuration file or directory does not exist',
+  SIP_PARSE: 'a SIP message could not be parsed (answered 400 or dropped)',
+  SIP_TOO_LARGE: 'a SIP message exceeds the size, header-count or line-length limits',
+  SIP_TRANSPORT: 'a SIP message could not be sent (treated as 503 by transactions)',
+  SIP_TIMEOUT: 'a SIP transaction timed out (treated as 408)',
+  AUTH_FAILED: 'digest authentication failed',
+  CONTROL_SOCKET: 'the control socket could not be reached or bound',
+  STORE_WRITE: 'a crash-safe write to the data directory failed',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

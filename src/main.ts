@@ -1,0 +1,3 @@
+// Entry point of dist/pbx.mjs. Wiring only.
+declare const PBX_VERSION: string;
+console.log(`pbx ${typeof PBX_VERSION === 'string' ? PBX_VERSION : 'dev'}`);

@@ -1,0 +1,50 @@
+/**
+ * Time source for everything that schedules: SIP timers, nonce expiry, registration expiry,
+ * qualify. Layers take a Clock instead of calling setTimeout/Date.now so tests can drive time
+ * with FakeClock and assert exact schedules (RFC 3261 Timer A: 500, 1000, 2000 ms ...).
+ */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Milliseconds since an arbitrary origin, monotonic. */
+  now(): number;
+  /** Wall-clock milliseconds since the Unix epoch (for Expires persistence, logs). */
+  wallNow(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Number of timers scheduled and not yet fired or cancelled (leak checks). */
+  pending(): number;
+}
+
+/** The real clock: performance.now for intervals, Date.now for wall time. */
+export class SystemClock implements Clock {
+  private live = new Set<ReturnType<typeof setTimeout>>();
+
+  now(): number {
+    return performance.now();
+  }
+
+  wallNow(): number {
+    return Date.now();
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const t = setTimeout(() => {
+      this.live.delete(t);
+      fn();
+    }, Math.max(0, ms));
+    this.live.add(t);
+    return {
+      cancel: () => {
+        if (this.live.delete(t)) clearTimeout(t);
+      },
+    };
+  }
+
+  pending(): number {
+    return this.live.size;
+  }
+}
+
+export const systemClock: Clock = new SystemClock();

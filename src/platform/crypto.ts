@@ -1,0 +1,33 @@
+/** Hashing and randomness for digest auth, nonces, tags and branches. */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export function md5Hex(s: string): string {
+  return createHash('md5').update(s, 'utf8').digest('hex');
+}
+
+export function sha256Hex(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('hex');
+}
+
+export function sha1Hex(s: string): string {
+  return createHash('sha1').update(s, 'utf8').digest('hex');
+}
+
+export function hmacSha256Hex(key: string | Uint8Array, s: string): string {
+  return createHmac('sha256', key).update(s, 'utf8').digest('hex');
+}
+
+export function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+export function randomBytesArray(bytes: number): Uint8Array {
+  return new Uint8Array(randomBytes(bytes));
+}
+
+/** Constant-time comparison of two strings (different lengths compare false). */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -71,6 +71,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
+/** Rename (same filesystem), e.g. to move a corrupt state file aside instead of deleting it. */
+export function renameFile(from: string, to: string): void {
+  renameSync(from, to);
+}
+
 export const paths = {
   join,
   dirname,

@@ -1,0 +1,343 @@
+#!/usr/bin/env node
+// npm run image -- --board apu [--data-mib N] [--keep-work]
+// Builds firmware/out/pbx-<board>-<version>.img (+ .img.xz and .manifest.json) from Debian
+// packages (mmdebstrap), our bundle and overlay/. Needs root (loop-free: partitions are built as
+// files and placed with dd). Re-runs reuse the packages in firmware/cache/<arch>/.
+import { $, fs, path, minimist } from 'zx';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { REPO, loadBoard, loadRecipe, packageVersion, buildPaths, cachePaths } from '../firmware/lib/board.mjs';
+import { hostMirrors } from '../firmware/lib/sources.mjs';
+import { parseModulesDep, resolveModules } from '../firmware/lib/kmod.mjs';
+import { MiB, partitionMiB, planLayout, sfdiskScript } from '../firmware/lib/layout.mjs';
+
+$.verbose = false;
+$.quiet = true;
+const argv = minimist(process.argv.slice(2), { string: ['board'], boolean: ['keep-work', 'help'] });
+if (argv.help || !argv.board) {
+  console.log('usage: npm run image -- --board NAME [--data-mib N] [--keep-work]');
+  process.exit(argv.help ? 0 : 2);
+}
+
+const board = loadBoard(argv.board);
+const recipe = loadRecipe();
+const version = packageVersion();
+const paths = buildPaths(board.name, version);
+const cache = cachePaths(board.arch);
+const work = paths.work;
+const t0 = Date.now();
+const steps = [];
+
+const mb = (bytes) => `${(bytes / MiB).toFixed(1)} MB`;
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s`;
+async function step(name, fn) {
+  const start = Date.now();
+  process.stdout.write(`[${elapsed()}] ${name} ...\n`);
+  const note = await fn();
+  const seconds = (Date.now() - start) / 1000;
+  steps.push({ name, seconds: Number(seconds.toFixed(1)) });
+  console.log(`[${elapsed()}] ${name}: done in ${seconds.toFixed(1)}s${note ? `, ${note}` : ''}`);
+}
+async function duBytes(dir) {
+  return Number((await $`du -sb ${dir}`).stdout.split(/\s/)[0]);
+}
+async function sha256(file) {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk);
+  return h.digest('hex');
+}
+const fileSize = (f) => fs.statSync(f).size;
+
+// --- host tools ------------------------------------------------------------------------------
+const TOOLS = [
+  ['mmdebstrap', 'mmdebstrap'], ['mksquashfs', 'squashfs-tools'], ['mkfs.vfat', 'dosfstools'],
+  ['mcopy', 'mtools'], ['sfdisk', 'fdisk'], ['cpio', 'cpio'], ['xz', 'xz-utils'], ['depmod', 'kmod'],
+  ['dpkg-deb', 'dpkg'], ['mkfs.ext4', 'e2fsprogs'], ['busybox', 'busybox'],
+  ...(board.boot === 'syslinux' ? [['syslinux', 'syslinux'], ['/usr/lib/syslinux/mbr/mbr.bin', 'syslinux-common']] : []),
+];
+async function ensureTools() {
+  const have = async (t) => (t.startsWith('/') ? fs.existsSync(t) : (await $`command -v ${t}`.nothrow()).exitCode === 0);
+  const missing = [];
+  for (const [tool, pkg] of TOOLS) if (!(await have(tool))) missing.push(pkg);
+  const pkgs = [...new Set(missing)];
+  if (pkgs.length === 0) return 'all tools present';
+  const cmd = `apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
+  if (process.getuid() !== 0) {
+    console.error(`image: missing host packages ${pkgs.join(', ')}. Run as root:\n  ${cmd}`);
+    process.exit(1);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await $({ env })`apt-get update -q`;
+  await $({ env })`apt-get install -y -q --no-install-recommends ${pkgs}`;
+  return `installed ${pkgs.join(' ')}`;
+}
+
+if (process.getuid() !== 0) {
+  console.error('image: building the image needs root (mmdebstrap --mode=root, device nodes in the initramfs).\n  sudo npm run image -- --board ' + board.name);
+  process.exit(1);
+}
+
+console.log(`PBX firmware ${version} for board ${board.name} (${board.arch}, ${board.kernel})`);
+await step('host tools', ensureTools);
+
+await step('bundle', async () => {
+  await $({ cwd: REPO })`node scripts/build.mjs`;
+  return `dist/pbx.mjs ${mb(fileSize(path.join(REPO, 'dist/pbx.mjs')))}`;
+});
+
+// --- root filesystem from Debian packages ----------------------------------------------------
+const rootfs = path.join(work, 'rootfs');
+const pkgList = path.join(work, 'packages.txt');
+const bootList = path.join(work, 'boot-packages.txt');
+await step('debian packages (mmdebstrap)', async () => {
+  const mirrors = hostMirrors(recipe.suite);
+  if (mirrors.length === 0) throw new Error(`no apt source for ${recipe.suite} in /etc/apt; add the Debian mirror there`);
+  await fs.remove(work);
+  await fs.mkdirp(work);
+  await fs.mkdirp(cache.debs);
+  await fs.mkdirp(cache.boot);
+  const pkgs = recipe.packages;
+  const fetch = path.join(REPO, 'firmware/lib/fetch-debs.sh');
+  const args = [
+    '--mode=root', '--variant=extract', `--architectures=${board.arch}`, `--include=${pkgs.join(',')}`,
+    '--setup-hook=mkdir -p "$1"/var/cache/apt/archives/',
+    `--setup-hook=sync-in ${cache.debs} /var/cache/apt/archives/`,
+    `--extract-hook=sync-out /var/cache/apt/archives ${cache.debs}`,
+    // The exact package set and versions, for the manifest (extract mode keeps no dpkg status).
+    `--extract-hook=APT_CONFIG="$MMDEBSTRAP_APT_CONFIG" apt-get install --simulate -q ${pkgs.join(' ')} > ${pkgList}`,
+    `--extract-hook=sh ${fetch} ${cache.boot} ${bootList} ${board.kernel} ${recipe.bootPackages.join(' ')}`,
+    '--skip=download/empty',
+    recipe.suite, rootfs, ...mirrors,
+  ];
+  await $`mmdebstrap ${args}`;
+  const n = (await fs.readFile(pkgList, 'utf8')).split('\n').filter((l) => l.startsWith('Inst ')).length;
+  return `${n} packages, ${mb(await duBytes(rootfs))} unpacked`;
+});
+
+const packages = (await fs.readFile(pkgList, 'utf8'))
+  .split('\n')
+  .map((l) => l.match(/^Inst (\S+) \((\S+)/))
+  .filter(Boolean)
+  .map((m) => ({ name: m[1], version: m[2] }));
+const bootDebs = (await fs.readFile(bootList, 'utf8'))
+  .trim()
+  .split('\n')
+  .map((l) => {
+    const [name, ver, file] = l.split(' ');
+    return { name, version: ver, file: path.join(cache.boot, file) };
+  });
+const kernelDeb = bootDebs.find((d) => d.name.startsWith('linux-image-'));
+const busyboxStaticDeb = bootDebs.find((d) => d.name === 'busybox-static');
+
+// --- kernel and modules ----------------------------------------------------------------------
+const kdir = path.join(work, 'kernel');
+let kver = '';
+let bootMods;
+let sysMods;
+await step('kernel modules', async () => {
+  await $`dpkg-deb -x ${kernelDeb.file} ${kdir}`;
+  kver = (await fs.readdir(path.join(kdir, 'lib/modules')))[0];
+  await $`depmod -b ${kdir} ${kver}`;
+  const dep = parseModulesDep(await fs.readFile(path.join(kdir, 'lib/modules', kver, 'modules.dep'), 'utf8'));
+  bootMods = resolveModules(dep, [...recipe.modules.boot, ...(board.modules?.boot ?? [])]);
+  sysMods = resolveModules(dep, [...recipe.modules.system, ...(board.modules?.system ?? [])]);
+  const kmodDir = path.join(rootfs, 'lib/modules', kver);
+  await fs.mkdirp(kmodDir);
+  for (const m of [...bootMods.order, ...sysMods.order]) {
+    await fs.copy(path.join(kdir, 'lib/modules', kver, m.path), path.join(kmodDir, m.path));
+  }
+  for (const f of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order']) {
+    const src = path.join(kdir, 'lib/modules', kver, f);
+    if (fs.existsSync(src)) await fs.copy(src, path.join(kmodDir, f));
+  }
+  await $`depmod -b ${rootfs} ${kver}`;
+  await fs.mkdirp(path.join(rootfs, 'etc/pbx'));
+  await fs.writeFile(path.join(rootfs, 'etc/pbx/modules.order'), sysMods.order.map((m) => m.path).join('\n') + '\n');
+  const missing = [...bootMods.missing, ...sysMods.missing];
+  return `${kver}: ${bootMods.order.length} boot + ${sysMods.order.length} system modules (${mb(await duBytes(kmodDir))})` +
+    (missing.length ? `; not modules in this kernel (built in or absent): ${missing.join(' ')}` : '');
+});
+
+// --- initramfs --------------------------------------------------------------------------------
+const initrd = path.join(work, 'initrd.img');
+await step('initramfs', async () => {
+  const dir = path.join(work, 'initramfs');
+  const bb = path.join(work, 'busybox-static');
+  await $`dpkg-deb -x ${busyboxStaticDeb.file} ${bb}`;
+  for (const d of ['bin', 'dev', 'proc', 'sys', 'newroot', 'etc', 'lib/modules']) await fs.mkdirp(path.join(dir, d));
+  await fs.copy(path.join(bb, 'bin/busybox'), path.join(dir, 'bin/busybox'));
+  await fs.copy(path.join(REPO, 'firmware/initramfs/init'), path.join(dir, 'init'));
+  await fs.chmod(path.join(dir, 'init'), 0o755);
+  for (const m of bootMods.order) await fs.copy(path.join(kdir, 'lib/modules', kver, m.path), path.join(dir, 'lib/modules', m.path));
+  await fs.writeFile(path.join(dir, 'etc/modules.order'), bootMods.order.map((m) => m.path).join('\n') + '\n');
+  await $`mknod -m 600 ${path.join(dir, 'dev/console')} c 5 1`;
+  await $`mknod -m 666 ${path.join(dir, 'dev/null')} c 1 3`;
+  await $({ cwd: dir })`find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet | gzip -9 -n > ${initrd}`;
+  return mb(fileSize(initrd));
+});
+
+// --- our files ---------------------------------------------------------------------------------
+await step('bundle and overlay', async () => {
+  await fs.copy(path.join(REPO, 'dist/pbx.mjs'), path.join(rootfs, 'usr/lib/pbx/pbx.mjs'));
+  await fs.copy(path.join(REPO, 'overlay'), rootfs, { filter: (src) => !src.endsWith('.in') && !src.endsWith('README.md') });
+  const inittab = (await fs.readFile(path.join(REPO, 'overlay/etc/inittab.in'), 'utf8'))
+    .split('\n')
+    .flatMap((l) => (l.includes('@TTY@') ? board.ttys.map((t) => l.replace('@TTY@', t)) : [l]))
+    .join('\n');
+  await fs.writeFile(path.join(rootfs, 'etc/inittab'), inittab);
+  // busybox applets: Debian's package ships the binary only. The host's busybox is the same
+  // Debian package, so its applet list is the target's (and works for foreign architectures).
+  const applets = (await $`busybox --list-full`).stdout.trim().split('\n');
+  let linked = 0;
+  for (const a of applets) {
+    const p = path.join(rootfs, a);
+    if (fs.existsSync(p) || (await fs.lstat(p).catch(() => null))) continue;
+    await fs.mkdirp(path.dirname(p));
+    await fs.symlink('/bin/busybox', p);
+    linked++;
+  }
+  for (const [link, target] of [
+    ['etc/resolv.conf', '/run/resolv.conf'], ['etc/hosts', '/run/hosts'],
+    ['etc/localtime', '/run/localtime'], ['etc/mtab', '/proc/mounts'],
+  ]) {
+    await fs.remove(path.join(rootfs, link));
+    await fs.symlink(target, path.join(rootfs, link));
+  }
+  for (const d of ['cf', 'data', 'run', 'var', 'tmp', 'proc', 'sys', 'dev', 'mnt', 'root']) await fs.mkdirp(path.join(rootfs, d));
+  await fs.chmod(path.join(rootfs, 'root'), 0o700);
+  await fs.writeFile(path.join(rootfs, 'etc/pbx-release'),
+    `PBX_VERSION=${version}\nPBX_BOARD=${board.name}\nPBX_ARCH=${board.arch}\nPBX_KERNEL=${kver}\nPBX_BUILT=${new Date().toISOString()}\n`);
+  await $`ldconfig -r ${rootfs}`.nothrow();
+  return `${linked} busybox applet links`;
+});
+
+await step('trim', async () => {
+  const before = await duBytes(rootfs);
+  for (const pattern of recipe.trim) {
+    for (const p of (await $({ cwd: rootfs })`sh -c ${`ls -d ${pattern} 2>/dev/null || true`}`).stdout.split('\n').filter(Boolean)) {
+      await fs.remove(path.join(rootfs, p));
+    }
+  }
+  // Keep each package's copyright file (the licences ask for it), drop the rest of the docs.
+  const doc = path.join(rootfs, 'usr/share/doc');
+  if (fs.existsSync(doc)) {
+    const keep = recipe.keepDocFiles.flatMap((k) => ['!', '-name', k]);
+    await $`find ${doc} -mindepth 1 ${['(', '-type', 'f', '-o', '-type', 'l', ')']} ${keep} -delete`;
+    await $`find ${doc} -mindepth 1 -type d -empty -delete`;
+  }
+  return `${mb(before)} -> ${mb(await duBytes(rootfs))}`;
+});
+
+await step('check node in the root', async () => {
+  const hostArch = (await $`dpkg --print-architecture`).stdout.trim();
+  if (hostArch !== board.arch && !(hostArch === 'amd64' && board.arch === 'i386')) return `skipped (${board.arch} on ${hostArch})`;
+  const r = await $`chroot ${rootfs} /usr/bin/node /usr/lib/pbx/pbx.mjs --version`.nothrow();
+  if (r.exitCode !== 0) throw new Error(`node in the image root failed: ${r.stderr || r.stdout}`);
+  const node = (await $`chroot ${rootfs} /usr/bin/node --version`).stdout.trim();
+  return `node ${node}, bundle says: ${r.stdout.trim().split('\n')[0]}`;
+});
+
+// --- partitions and the disk image ---------------------------------------------------------------
+const sqfs = path.join(work, 'root.sqfs');
+await step('squashfs root', async () => {
+  const bcj = ['amd64', 'i386'].includes(board.arch) ? ['-Xbcj', 'x86'] : [];
+  const comp = recipe.squashfs.comp;
+  await $`mksquashfs ${rootfs} ${sqfs} -noappend -all-root -no-xattrs -no-progress -comp ${comp} ${comp === 'xz' ? bcj : []} -b ${recipe.squashfs.blockSize}`;
+  return `${mb(fileSize(sqfs))} (${comp})`;
+});
+
+const vmlinuz = path.join(kdir, 'boot', `vmlinuz-${kver}`);
+const parts = {};
+await step('partitions', async () => {
+  const P = board.partitions;
+  const append = [`console=${board.console.device},${board.console.speed}n8`, 'quiet', 'panic=10', 'rootwait'];
+  if (board.ttys.includes('tty1')) append.unshift('console=tty0');
+  // boot
+  const bootContent = fileSize(vmlinuz) + fileSize(initrd) + 256 * 1024;
+  const bootMiB = partitionMiB(P.bootMiB, bootContent, { headroomMiB: recipe.partitions.bootHeadroomMiB, name: 'boot' });
+  const boot = path.join(work, 'boot.vfat');
+  await fs.remove(boot);
+  await $`mkfs.vfat -C -n PBXBOOT ${boot} ${bootMiB * 1024}`;
+  const subst = (t) => t.replaceAll('@APPEND@', append.join(' ')).replaceAll('@VERSION@', version).replaceAll('@BOARD@', board.name)
+    .replaceAll('@SERIAL_PORT@', String(Number(board.console.device.replace(/\D+/g, '')) || 0)).replaceAll('@SPEED@', String(board.console.speed));
+  await $`mcopy -i ${boot} ${vmlinuz} ::/vmlinuz`;
+  await $`mcopy -i ${boot} ${initrd} ::/initrd.img`;
+  if (board.boot === 'syslinux') {
+    await $`syslinux --install ${boot}`;
+    const cfg = path.join(work, 'syslinux.cfg');
+    await fs.writeFile(cfg, subst(await fs.readFile(path.join(REPO, 'firmware/boot/syslinux.cfg.in'), 'utf8')));
+    await $`mcopy -i ${boot} ${cfg} ::/syslinux.cfg`;
+  } else {
+    const cfg = path.join(work, 'extlinux.conf');
+    await fs.writeFile(cfg, subst(await fs.readFile(path.join(REPO, 'firmware/boot/extlinux.conf.in'), 'utf8')));
+    await $`mmd -i ${boot} ::/extlinux`;
+    await $`mcopy -i ${boot} ${cfg} ::/extlinux/extlinux.conf`;
+  }
+  parts.boot = { file: boot, sizeMiB: bootMiB, content: bootContent, type: 'e', bootable: true };
+  // root
+  const rootMiB = partitionMiB(P.rootMiB, fileSize(sqfs), { headroomPercent: recipe.partitions.rootHeadroomPercent, name: 'root' });
+  parts.root = { file: sqfs, sizeMiB: rootMiB, content: fileSize(sqfs), type: '83' };
+  // cf: empty but for a README; rcS writes the default pbx.conf on first boot.
+  const cf = path.join(work, 'cf.vfat');
+  await fs.remove(cf);
+  await $`mkfs.vfat -C -n PBXCF ${cf} ${P.cfMiB * 1024}`;
+  await $`mcopy -i ${cf} ${path.join(REPO, 'overlay/usr/share/pbx/cf-README.txt')} ::/README.txt`;
+  parts.cf = { file: cf, sizeMiB: P.cfMiB, content: 0, type: 'e' };
+  // data (optional)
+  const dataMiB = Number(argv['data-mib'] ?? P.dataMiB ?? 0);
+  if (dataMiB > 0) {
+    const data = path.join(work, 'data.ext4');
+    await fs.remove(data);
+    await $`mkfs.ext4 -q -F -L PBXDATA -E root_owner=0:0 ${data} ${dataMiB}M`;
+    parts.data = { file: data, sizeMiB: dataMiB, content: 0, type: '83' };
+  }
+  return Object.entries(parts).map(([n, p]) => `${n} ${p.sizeMiB} MiB`).join(', ');
+});
+
+let plan;
+await step('disk image', async () => {
+  plan = planLayout(Object.entries(parts).map(([name, p]) => ({ name, ...p })), recipe.partitions.alignMiB);
+  await fs.remove(paths.image);
+  await $`truncate -s ${plan.totalBytes} ${paths.image}`;
+  const diskId = parseInt((await sha256(sqfs)).slice(0, 8), 16);
+  await $({ input: sfdiskScript(plan, diskId) })`sfdisk --no-reread --no-tell-kernel -q ${paths.image}`;
+  if (board.boot === 'syslinux') await $`dd if=/usr/lib/syslinux/mbr/mbr.bin of=${paths.image} bs=440 count=1 conv=notrunc status=none`;
+  for (const p of plan.parts) {
+    await $`dd if=${p.file} of=${paths.image} bs=1M seek=${p.startMiB} conv=notrunc,sparse status=none`;
+  }
+  await fs.copy(vmlinuz, paths.kernel);
+  await fs.copy(initrd, paths.initrd);
+  return `${paths.image} ${mb(plan.totalBytes)}`;
+});
+
+await step('compress', async () => {
+  await $`xz -T0 -6 -k -f ${paths.image}`;
+  return `${paths.imageXz} ${mb(fileSize(paths.imageXz))}`;
+});
+
+const manifest = {
+  board: board.name,
+  arch: board.arch,
+  version,
+  built: new Date().toISOString(),
+  kernel: { package: kernelDeb.name, version: kernelDeb.version, release: kver },
+  packages,
+  bootPackages: bootDebs.map(({ name, version: v }) => ({ name, version: v })),
+  modules: { boot: bootMods.order.map((m) => m.name), system: sysMods.order.map((m) => m.name), notModules: [...bootMods.missing, ...sysMods.missing] },
+  partitions: plan.parts.map((p) => ({ number: p.number, name: p.name, startMiB: p.startMiB, sizeMiB: p.sizeMiB, contentBytes: p.content })),
+  sizes: {
+    bundle: fileSize(path.join(REPO, 'dist/pbx.mjs')),
+    vmlinuz: fileSize(vmlinuz),
+    initrd: fileSize(initrd),
+    rootUnpacked: await duBytes(rootfs),
+    squashfs: fileSize(sqfs),
+    image: fileSize(paths.image),
+    imageXz: fileSize(paths.imageXz),
+  },
+  sha256: { image: await sha256(paths.image), imageXz: await sha256(paths.imageXz) },
+  steps,
+  buildSeconds: Number(((Date.now() - t0) / 1000).toFixed(1)),
+};
+await fs.writeFile(paths.manifest, JSON.stringify(manifest, null, 2) + '\n');
+if (!argv['keep-work']) await fs.remove(path.join(work, 'kernel'));
+console.log(`[${elapsed()}] done: ${path.relative(REPO, paths.image)} (${mb(manifest.sizes.image)}), .img.xz ${mb(manifest.sizes.imageXz)}, manifest ${path.relative(REPO, paths.manifest)}`);

@@ -1,0 +1,242 @@
+/**
+ * The typed configuration model: what the rest of the runtime reads. Built from pbx.conf (and
+ * sip.conf when present) by load.ts; only ever handed out when the whole file set validated.
+ * Plain data (Maps of plain objects) so a reload can diff old and new.
+ */
+import type { ConfSection } from './conf-parser.ts';
+import type { Origin } from './diagnostics.ts';
+
+export type { Origin } from './diagnostics.ts';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface SyslogTarget extends HostPort {
+  protocol: 'udp' | 'tcp';
+}
+
+/** `lan = dhcp` or `lan = ADDRESS/PREFIX` with `gateway` and `dns`. Absent: leave networking alone. */
+export type LanConfig =
+  | { mode: 'dhcp'; dns: string[] }
+  | { mode: 'static'; address: string; prefix: number; gateway?: string; dns: string[] };
+
+export interface SystemConfig {
+  hostname: string;
+  /** UDP and TCP listen address for SIP. */
+  sip: HostPort;
+  /** RTP port range, inclusive. */
+  rtp: { start: number; end: number };
+  /** Unix socket path of the control console. */
+  control: string;
+  /** Writable state directory (voicemail, database). */
+  data: string;
+  syslog?: SyslogTarget;
+  /** Tone country (indications), lower case: 'us', 'uk', 'fr', ... */
+  country: string;
+  timezone: string;
+  lan?: LanConfig;
+  /** Hash of the admin password as written by the setup menu (never the password itself). */
+  adminPassword?: string;
+  /** Asterisk-style verbosity, 0 (quiet) to 10. */
+  verbose: number;
+}
+
+/** sip.conf `[general]`, with our defaults when sip.conf is absent or silent. */
+export interface SipGeneral {
+  /** Context for calls from unauthenticated guests (when allowGuest) and peers without one. */
+  context: string;
+  realm: string;
+  /** Registration expiry, seconds. */
+  defaultExpires: number;
+  minExpires: number;
+  maxExpires: number;
+  /** Answer 401 for unknown users too, so scanners cannot tell which names exist. */
+  alwaysAuthReject: boolean;
+  allowGuest: boolean;
+  /** Failed authentications from one source address before it is banned. */
+  authFailBanThreshold: number;
+  banSeconds: number;
+  /** How long a nonce we issued stays valid, seconds. */
+  nonceLifetime: number;
+  /** Seconds between OPTIONS pings to qualified peers. */
+  qualifyFrequency: number;
+  /** Round-trip time above which a qualified peer is UNREACHABLE, ms (qualify=yes). */
+  qualifyTimeout: number;
+  useragent: string;
+  /** Digest algorithms offered in challenges, in preference order. */
+  digestAlgorithms: ('SHA-256' | 'MD5')[];
+  /** Defaults every peer starts from (sip.conf peer settings override them). */
+  peerDefaults: PeerDefaults;
+  /** `register => user:secret@host[:port][/contact]` lines, kept raw for the trunk layer. */
+  registrations: { value: string; origin: Origin }[];
+}
+
+export type DtmfMode = 'rfc2833' | 'info' | 'shortinfo' | 'inband' | 'auto';
+
+export interface PeerDefaults {
+  context: string;
+  nat: boolean;
+  qualify: boolean | number;
+  allow: string[];
+  canreinvite: boolean;
+  dtmfmode: DtmfMode;
+  language: string;
+  insecure: string[];
+}
+
+export interface AclRule {
+  action: 'permit' | 'deny';
+  /** `ADDRESS/PREFIX` (a dotted netmask is converted to a prefix length). */
+  network: string;
+}
+
+export interface SipPeer {
+  name: string;
+  type: 'friend' | 'peer' | 'user';
+  /** 'dynamic' for phones that REGISTER, else a host name or address. */
+  host: 'dynamic' | string;
+  port?: number;
+  secret?: string;
+  /** md5(user:realm:secret) in hex; works with MD5 digest only. */
+  md5secret?: string;
+  defaultuser?: string;
+  context: string;
+  /** Symmetric signalling and RTP (latch onto the source address) for phones behind NAT. */
+  nat: boolean;
+  /** false, true (default timeout), or the timeout in ms. */
+  qualify: boolean | number;
+  /** Seconds between OPTIONS pings, when qualify is on. */
+  qualifyFrequency: number;
+  callerid?: { name?: string; number?: string };
+  /** Codec preference after disallow/allow processing, e.g. ['ulaw', 'alaw']. */
+  allow: string[];
+  canreinvite: boolean;
+  mailbox?: string;
+  dtmfmode: DtmfMode;
+  /** 'port' and/or 'invite': which checks are skipped for calls from this peer. */
+  insecure: string[];
+  fromuser?: string;
+  fromdomain?: string;
+  /** Concurrent call limit; undefined means unlimited. */
+  callLimit?: number;
+  language: string;
+  accountcode?: string;
+  defaultip?: string;
+  outboundproxy?: string;
+  transport: ('udp' | 'tcp')[];
+  acl: AclRule[];
+  /** `setvar=NAME=VALUE` channel variables, in order. */
+  variables: [string, string][];
+  callgroup: number[];
+  pickupgroup: number[];
+  musicclass?: string;
+  description?: string;
+  /** Keys Asterisk knows that this PBX accepts but does not act on yet (a warning names them). */
+  ignored: string[];
+  /** Where the peer was defined (the section header line). */
+  origin: Origin;
+  /** true when derived from a pbx.conf [phones] line rather than written in sip.conf. */
+  fromPbxConf: boolean;
+}
+
+/** A `[phones]` line of pbx.conf: `2000 = secret, Joe Bloggs`. */
+export interface Phone {
+  extension: string;
+  secret: string;
+  name?: string;
+  /** `EXT@default`: every phone gets a voicemail box. */
+  mailbox: string;
+  origin: Origin;
+}
+
+export interface PbxConfig {
+  /** The configuration directory, when the files came from one. */
+  dir?: string;
+  system: SystemConfig;
+  sip: SipGeneral;
+  /** Phones from pbx.conf [phones], by extension. */
+  phones: Map<string, Phone>;
+  /** SIP peers by name: the phones' derived peers, replaced wholesale by any same-named sip.conf peer. */
+  peers: Map<string, SipPeer>;
+  /** pbx.conf [trunk NAME] sections, raw until the trunk layer models them. */
+  trunks: Map<string, ConfSection>;
+  /** pbx.conf [voicemail], raw. */
+  voicemail?: ConfSection;
+  /** pbx.conf [analog], raw. */
+  analog?: ConfSection;
+  /** Every file read, relative to the config directory, pbx.conf first. */
+  sources: string[];
+}
+
+/** Context that phones from pbx.conf [phones] are placed in (the default dialplan defines it). */
+export const PHONES_CONTEXT = 'phones';
+
+/** Voicemail context of the mailboxes that [phones] derives. */
+export const PHONES_MAILBOX_CONTEXT = 'default';
+
+/** Codecs the media layer can actually transcode; others may be allowed but are never offered. */
+export const SUPPORTED_CODECS: readonly string[] = ['ulaw', 'alaw'];
+
+/** Codec names sip.conf allow/disallow accept (Asterisk's names; 'all' is handled separately). */
+export const KNOWN_CODECS: readonly string[] = [
+  'ulaw', 'alaw', 'gsm', 'g722', 'g729', 'g726', 'g726aal2', 'g723', 'ilbc', 'speex', 'speex16',
+  'opus', 'lpc10', 'adpcm', 'slin', 'slin16', 'siren7', 'siren14', 'testlaw',
+  'h261', 'h263', 'h263p', 'h264', 'vp8', 't140', 't140red',
+];
+
+export const DEFAULT_SYSTEM: Readonly<Omit<SystemConfig, 'syslog' | 'lan' | 'adminPassword'>> = {
+  hostname: 'pbx',
+  sip: { host: '0.0.0.0', port: 5060 },
+  rtp: { start: 10000, end: 20000 },
+  control: '/run/pbx/control.sock',
+  data: '/var/lib/pbx',
+  country: 'us',
+  timezone: 'UTC',
+  verbose: 3,
+};
+
+export function defaultPeerDefaults(): PeerDefaults {
+  return {
+    context: 'default',
+    nat: true,
+    qualify: false,
+    allow: ['ulaw', 'alaw'],
+    canreinvite: false,
+    dtmfmode: 'rfc2833',
+    language: 'en',
+    insecure: [],
+  };
+}
+
+export function defaultSipGeneral(): SipGeneral {
+  return {
+    context: 'default',
+    realm: 'asterisk',
+    defaultExpires: 3600,
+    minExpires: 60,
+    maxExpires: 3600,
+    alwaysAuthReject: true,
+    allowGuest: false,
+    authFailBanThreshold: 10,
+    banSeconds: 600,
+    nonceLifetime: 30,
+    qualifyFrequency: 60,
+    qualifyTimeout: 2000,
+    useragent: 'pbx-firmware',
+    digestAlgorithms: ['SHA-256', 'MD5'],
+    peerDefaults: defaultPeerDefaults(),
+    registrations: [],
+  };
+}
+
+/**
+ * Tone countries (the zones Asterisk's indications.conf defines). 'gb' is accepted as an alias of
+ * 'uk' by the pbx.conf reader because that is the ISO code people type.
+ */
+export const TONE_COUNTRIES: readonly string[] = [
+  'ar', 'at', 'au', 'be', 'bg', 'br', 'ch', 'cl', 'cn', 'cz', 'de', 'dk', 'ee', 'es', 'fi', 'fr',
+  'gr', 'hu', 'il', 'in', 'it', 'jp', 'lt', 'mx', 'my', 'nl', 'no', 'nz', 'ph', 'pl', 'pt', 'ru',
+  'se', 'sg', 'th', 'tw', 'uk', 'us', 'us-old', 've', 'za',
+];

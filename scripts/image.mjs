@@ -143,7 +143,11 @@ await step('kernel modules', async () => {
   sysMods = resolveModules(dep, [...recipe.modules.system, ...(board.modules?.system ?? [])]);
   const kmodDir = path.join(rootfs, 'lib/modules', kver);
   await fs.mkdirp(kmodDir);
-  for (const m of [...bootMods.order, ...sysMods.order]) {
+  // Boot modules live in the initramfs and are loaded before the root is mounted: the root
+  // only needs the rest.
+  const inBoot = new Set(bootMods.order.map((m) => m.name));
+  sysMods.order = sysMods.order.filter((m) => !inBoot.has(m.name));
+  for (const m of sysMods.order) {
     await fs.copy(path.join(kdir, 'lib/modules', kver, m.path), path.join(kmodDir, m.path));
   }
   for (const f of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order']) {

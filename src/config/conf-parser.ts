@@ -212,7 +212,8 @@ class ParseState {
   parseText(file: string, text: string): void {
     if (!this.files.includes(file)) this.files.push(file);
     this.stack.push(file);
-    const lines = text.split(/\r?\n/);
+    // A byte-order mark (Windows Notepad writes one) would otherwise hide the first [section].
+    const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
     let blockStart = 0;
     for (let i = 0; i < lines.length; i++) {
       const lineNo = i + 1;

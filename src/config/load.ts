@@ -42,8 +42,9 @@ export function loadConfig(source: ConfigSource): LoadResult {
   const pbx = parseConfFile(PBX_CONF, io);
   if (pbx.conf.files.length === 0) {
     const where = dir === undefined ? PBX_CONF : paths.join(dir, PBX_CONF);
-    const missing = new ConfigErrorClass(PBX_CONF, 0, `required file ${where} not found`, 'CONFIG_MISSING');
-    return { errors: [missing, ...pbx.errors.filter((e) => e.code !== 'CONFIG_MISSING')], warnings: pbx.warnings };
+    const readError = pbx.errors.find((e) => e.file === PBX_CONF && e.line === 0 && e.reason !== 'file not found');
+    const reason = readError ? `cannot read required file ${where}: ${readError.reason.replace(/^cannot read: /, '')}` : `required file ${where} not found`;
+    return { errors: [new ConfigErrorClass(PBX_CONF, 0, reason, 'CONFIG_MISSING')], warnings: [] };
   }
   diag.absorb(pbx);
   const part = readPbxConf(pbx.conf, diag, dir);

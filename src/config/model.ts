@@ -225,7 +225,8 @@ export function defaultSipGeneral(): SipGeneral {
     qualifyFrequency: 60,
     qualifyTimeout: 2000,
     useragent: 'pbx-firmware',
-    digestAlgorithms: ['SHA-256', 'MD5'],
+    // MD5 first: SIPp 3.6 and older pjsip-based phones answer only the first challenge (docs/ARCHITECTURE.md).
+    digestAlgorithms: ['MD5', 'SHA-256'],
     peerDefaults: defaultPeerDefaults(),
     registrations: [],
   };

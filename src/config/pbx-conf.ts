@@ -114,8 +114,8 @@ function readSystem(entries: ConfEntry[], diag: Diagnostics, dir: string | undef
     const invalid = (why: string): void => diag.error(at, `invalid ${key} '${v}': ${why}`);
     switch (key) {
       case 'hostname':
-        if (isHostname(v) && !v.includes('.')) system.hostname = v;
-        else invalid(`expected one name of letters, digits and '-' (at most 63)`);
+        if (isHostname(v)) system.hostname = v;
+        else invalid(`expected a host name of letters, digits, '-' and '.'`);
         break;
       case 'sip': {
         const hp = parseHostPort(v);

@@ -223,3 +223,9 @@ export function advertisedAddress(listenHost: string, dest: string): string {
 export function systemHostname(): string {
   return osHostname();
 }
+
+import { isIP } from 'node:net';
+
+export function isIpAddress(s: string): boolean {
+  return isIP(s) !== 0;
+}

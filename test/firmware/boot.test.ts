@@ -51,7 +51,6 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
     }
     await guest.waitFor(/PBX rescue shell/, 180_000);
     figures.secondsToConsole = Number(guest.secondsSinceStart.toFixed(1));
-    await guest.sh('stty -echo');
   });
 
   after(async () => {

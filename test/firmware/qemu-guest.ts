@@ -81,11 +81,15 @@ export class QemuGuest {
     }
   }
 
-  /** Runs one command in the guest's shell and returns what it printed. */
+  /**
+   * Runs one command in the guest's shell and returns what it printed. The begin and end markers
+   * are computed by the shell ($((6*7)), $?), so the echo of the typed line (which busybox ash
+   * may wrap or redraw) never matches them.
+   */
   async sh(command: string, timeoutMs = 30_000): Promise<string> {
-    const tag = `E${Math.random().toString(36).slice(2, 8)}`;
-    await this.type(`${command}; echo ${tag}-$?-END\r`);
-    const m = await this.waitFor(new RegExp(`\\n([\\s\\S]*?)${tag}-(\\d+)-END`), timeoutMs);
+    const tag = `M${Math.random().toString(36).slice(2, 8)}`;
+    await this.type(`echo ${tag}B$((6*7)); ${command}; echo ${tag}E$?\r`);
+    const m = await this.waitFor(new RegExp(`${tag}B42\\r?\\n([\\s\\S]*?)${tag}E(\\d+)`), timeoutMs);
     return m[1].replace(/\r/g, '').trimEnd();
   }
 

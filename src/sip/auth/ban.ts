@@ -50,6 +50,8 @@ export class AuthBanList {
 
   /** Count one failed authentication. Returns true if the source is banned now (new or ongoing). */
   recordFailure(addr: string): boolean {
+    // threshold 0 is sip.conf's `authfailban = 0`: banning is off.
+    if (this.opts.threshold <= 0) return false;
     const key = banKey(addr);
     const now = this.opts.clock.now();
     let e = this.entries.get(key);

@@ -26,6 +26,13 @@ describe('conf dialect: lines', () => {
     ]);
   });
 
+  test('files saved on Windows (BOM, CRLF) read the same', () => {
+    const r = parseConfText('x.conf', '\uFEFF[system]\r\nsip = 0.0.0.0:5060\r\n\r\n[phones]\r\n2000 = s, Joe\r\n');
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(triples(r, 'system'), [['sip', '=', '0.0.0.0:5060']]);
+    assert.deepEqual(sectionsNamed(r.conf, 'phones')[0].entries.map((e) => [e.value, e.line]), [['s, Joe', 5]]);
+  });
+
   test('a value may contain = and =>; only the first operator splits', () => {
     const r = parseConfText('x.conf', '[s]\nsetvar=FOO=bar\nexten => s,1,Set(A=>b)\n');
     assert.deepEqual(triples(r, 's'), [

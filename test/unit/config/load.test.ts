@@ -32,7 +32,9 @@ describe('loadConfig from a directory', () => {
     const dir = configDir('full', {
       'pbx.conf': '[system]\nsip = 127.0.0.1:15060\ncontrol = run/control.sock\n[phones]\n#include phones/office.conf\n',
       'phones/office.conf': '2000 = first-long-secret, Alice\n',
-      'sip.conf': '[general]\ncontext = default\n[trunk-out]\ntype = peer\nhost = 192.0.2.10\n',
+      'sip.conf': '[general]\ncontext = default\n[trunk-out]\ntype = peer\nhost = 192.0.2.10\n#include sip.d/*.conf\n',
+      'sip.d/2100.conf': '[2100]\ntype = friend\nhost = dynamic\nsecret = second-long-secret\n',
+      'sip.d/readme.txt': 'not a conf file\n',
       'extensions.conf': '[phones]\nexten => 2000,1,Dial(SIP/2000,20)\n',
       'voicemail.conf': '[default]\n2000 => 1234,Alice\n',
     });
@@ -40,9 +42,10 @@ describe('loadConfig from a directory', () => {
     assert.equal(formatErrors(r.errors), '');
     assert.ok(r.config);
     assert.equal(r.config.dir, dir);
-    assert.deepEqual(r.config.sources, ['pbx.conf', 'phones/office.conf', 'sip.conf']);
+    assert.deepEqual(r.config.sources, ['pbx.conf', 'phones/office.conf', 'sip.conf', 'sip.d/2100.conf']);
     assert.equal(r.config.system.control, join(dir, 'run/control.sock'));
-    assert.deepEqual([...r.config.peers.keys()], ['2000', 'trunk-out']);
+    assert.deepEqual([...r.config.peers.keys()], ['2000', 'trunk-out', '2100']);
+    assert.deepEqual(r.config.peers.get('2100')?.origin, { file: 'sip.d/2100.conf', line: 1 });
     assert.deepEqual(r.config.peers.get('2000')?.origin, { file: 'phones/office.conf', line: 1 });
   });
 
@@ -54,6 +57,16 @@ describe('loadConfig from a directory', () => {
     assert.equal(r.errors[0].code, 'CONFIG_MISSING');
     assert.ok('CONFIG_MISSING' in ERROR_CODES);
     assert.equal(formatErrors(r.errors), `pbx.conf: required file ${join(dir, 'pbx.conf')} not found`);
+  });
+
+  test('an unreadable pbx.conf says why', () => {
+    const r = loadConfig({ files: {} });
+    assert.equal(formatErrors(r.errors), `pbx.conf: required file pbx.conf not found`);
+    const dir = configDir('unreadable', {});
+    mkdirSync(join(dir, 'pbx.conf'));
+    const u = loadConfig({ dir });
+    assert.equal(u.errors[0].code, 'CONFIG_MISSING');
+    assert.match(formatErrors(u.errors), new RegExp(`^pbx\\.conf: cannot read required file ${join(dir, 'pbx.conf')}: .*EISDIR`));
   });
 
   test('a missing directory is CONFIG_MISSING', () => {

@@ -122,7 +122,7 @@ describe('pbx.conf [system]', () => {
         `pbx.conf:5: invalid syslog 'logs.lan:abc': expected HOST[:PORT][/udp|/tcp] (port 'abc' is not a number)`,
         `pbx.conf:6: unknown country 'usa' (did you mean 'us'?)`,
         `pbx.conf:7: invalid verbose 'loud': expected a whole number from 0 to 10`,
-        `pbx.conf:8: invalid hostname 'my_pbx': expected one name of letters, digits and '-' (at most 63)`,
+        `pbx.conf:8: invalid hostname 'my_pbx': expected a host name of letters, digits, '-' and '.'`,
         `pbx.conf:9: invalid timezone 'Mars/Olympus': expected a zone name like Europe/Paris, or a POSIX TZ string like CET-1CEST`,
         `pbx.conf:10: invalid control '/tmp/${'x'.repeat(120)}': a unix socket path may be at most 107 bytes`,
       ].join('\n'),

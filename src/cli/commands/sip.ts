@@ -1,0 +1,164 @@
+import type { Pbx } from '../../runtime/pbx.ts';
+import type { SipPeer } from '../../config/index.ts';
+import type { Binding } from '../../sip/registrar/binding.ts';
+import { CommandError, type CommandRegistry } from '../registry.ts';
+import { isoTime, table } from './format.ts';
+import { isIpAddress } from '../../platform/net.ts';
+
+function peerHost(pbx: Pbx, peer: SipPeer, bindings: Binding[]): { host: string; port: string } {
+  if (peer.host !== 'dynamic') return { host: peer.host, port: String(peer.port ?? 5060) };
+  const b = bindings[0];
+  return b ? { host: b.reach.address, port: String(b.reach.port) } : { host: '(Unspecified)', port: '0' };
+}
+
+function peerNames(pbx: Pbx): string[] {
+  return [...pbx.config.peers.keys()].sort();
+}
+
+/** sip show peers|peer|registrations|bans|stats, sip set debug, sip unban, sip qualify peer. */
+export function registerSipCommands(r: CommandRegistry, pbx: Pbx): void {
+  r.add({
+    words: ['sip', 'show', 'peers'],
+    usage: 'sip show peers',
+    summary: 'List SIP peers with address and reachability',
+    run: () => {
+      const rows: string[][] = [];
+      let online = 0;
+      let offline = 0;
+      let unmonitored = 0;
+      for (const name of peerNames(pbx)) {
+        const peer = pbx.config.peers.get(name)!;
+        const bindings = pbx.registrar.lookup(name);
+        const { host, port } = peerHost(pbx, peer, bindings);
+        const status = pbx.qualify.describe(name);
+        if (peer.qualify === false) unmonitored++;
+        else if (status.startsWith('OK') || status.startsWith('LAGGED')) online++;
+        else offline++;
+        rows.push([
+          peer.defaultuser && peer.defaultuser !== name ? `${name}/${peer.defaultuser}` : `${name}/${name}`,
+          host,
+          peer.host === 'dynamic' ? 'D' : '',
+          peer.nat ? 'Yes' : 'No',
+          port,
+          bindings.length > 1 ? `${status} [${bindings.length} contacts]` : status,
+        ]);
+      }
+      const body = table(['Name/username', 'Host', 'Dyn', 'Nat', 'Port', 'Status'], rows);
+      return `${body}\n${rows.length} sip peers [Monitored: ${online} online, ${offline} offline Unmonitored: ${unmonitored}]`;
+    },
+  });
+  r.add({
+    words: ['sip', 'show', 'peer'],
+    usage: 'sip show peer NAME',
+    summary: 'Show one SIP peer: settings, contacts, reachability',
+    complete: () => peerNames(pbx),
+    run: (args) => {
+      const name = args[0];
+      if (!name) throw new CommandError('name a peer');
+      const peer = pbx.config.peers.get(name);
+      if (!peer) return `Peer ${name} not found.`;
+      const bindings = pbx.registrar.lookup(name);
+      const cid = peer.callerid ? `"${peer.callerid.name ?? ''}" <${peer.callerid.number ?? ''}>` : '(none)';
+      const lines = [
+        `  * Name       : ${peer.name}`,
+        `  Type         : ${peer.type}`,
+        `  Secret       : ${peer.secret || peer.md5secret ? '<Set>' : '<Not set>'}`,
+        `  Context      : ${peer.context}`,
+        `  Callerid     : ${cid}`,
+        `  Host         : ${peer.host}${peer.port ? `:${peer.port}` : ''}`,
+        `  Nat          : ${peer.nat ? 'yes' : 'no'}`,
+        `  Qualify      : ${peer.qualify === false ? 'no' : peer.qualify === true ? 'yes' : `${peer.qualify} ms`}`,
+        `  Status       : ${pbx.qualify.describe(name)}`,
+        `  Codecs       : ${peer.allow.join(', ') || '(none)'}`,
+        `  Canreinvite  : ${peer.canreinvite ? 'yes' : 'no'}`,
+        `  Defined at   : ${peer.origin.file}:${peer.origin.line}${peer.fromPbxConf ? ' (from [phones])' : ''}`,
+        `  Contacts     : ${bindings.length === 0 ? '(not registered)' : ''}`,
+        ...bindings.map(
+          (b) =>
+            `    ${b.contact} via ${b.reach.protocol} ${b.reach.address}:${b.reach.port}, expires ${Math.max(0, Math.round((b.expiresAt - pbx.clock.wallNow()) / 1000))} s${b.userAgent ? `, ${b.userAgent}` : ''}`,
+        ),
+      ];
+      return lines.join('\n');
+    },
+  });
+  r.add({
+    words: ['sip', 'show', 'registrations'],
+    usage: 'sip show registrations',
+    summary: 'List the contacts registered by phones, with expiry',
+    run: () => {
+      const now = pbx.clock.wallNow();
+      const all = pbx.registrar.bindings();
+      const rows = all.map((b) => [
+        b.aor,
+        b.contact,
+        `${b.reach.protocol} ${b.reach.address}:${b.reach.port}`,
+        String(Math.max(0, Math.round((b.expiresAt - now) / 1000))),
+        b.userAgent ?? '',
+      ]);
+      return `${table(['Peer', 'Contact', 'Reached at', 'Expires', 'User-Agent'], rows)}\n${all.length} registered contacts`;
+    },
+  });
+  r.add({
+    words: ['sip', 'set', 'debug'],
+    usage: 'sip set debug on|off|ip ADDRESS',
+    summary: 'Print SIP messages (all, none, or to/from one address) on this console',
+    complete: () => ['on', 'off', 'ip'],
+    run: (args) => {
+      const [mode, addr] = args;
+      if (mode === 'on') pbx.stack.debug = { mode: 'on' };
+      else if (mode === 'off') pbx.stack.debug = { mode: 'off' };
+      else if (mode === 'ip' && addr && isIpAddress(addr)) pbx.stack.debug = { mode: 'ip', address: addr };
+      else throw new CommandError(mode === 'ip' ? 'give an IP address' : "say 'on', 'off' or 'ip ADDRESS'");
+      const d = pbx.stack.debug;
+      return d.mode === 'off' ? 'SIP Debugging Disabled' : d.mode === 'on' ? 'SIP Debugging enabled' : `SIP Debugging Enabled for IP: ${d.address}`;
+    },
+  });
+  r.add({
+    words: ['sip', 'show', 'bans'],
+    usage: 'sip show bans',
+    summary: 'List addresses banned after repeated failed authentications',
+    run: () => {
+      const now = pbx.clock.wallNow();
+      const bans = pbx.bans.list().filter((b) => b.until > now);
+      if (bans.length === 0) return 'No banned addresses.';
+      return table(
+        ['Address', 'Failures', 'Banned until', 'Remaining'],
+        bans.map((b) => [b.address, String(b.failures), isoTime(b.until), `${Math.round((b.until - now) / 1000)} s`]),
+      );
+    },
+  });
+  r.add({
+    words: ['sip', 'unban'],
+    usage: 'sip unban ADDRESS',
+    summary: 'Lift the ban of an address',
+    run: (args) => {
+      if (!args[0]) throw new CommandError('give the address');
+      return pbx.bans.unban(args[0]) ? `Unbanned ${args[0]}.` : `${args[0]} is not banned.`;
+    },
+  });
+  r.add({
+    words: ['sip', 'show', 'stats'],
+    usage: 'sip show stats',
+    summary: 'SIP message and transaction counters',
+    run: () => {
+      const s = pbx.stack.stats;
+      const t = pbx.stack.transactions.stats();
+      return [
+        `Messages received: ${s.received}, sent: ${s.sent}`,
+        `Invalid messages: ${s.invalid} (answered 400: ${s.answered400}), dropped from banned addresses: ${s.droppedBanned}`,
+        `Transactions live: ${t.live} (client INVITE ${t.clientInvite}, client other ${t.clientNonInvite}, server INVITE ${t.serverInvite}, server other ${t.serverNonInvite})`,
+      ].join('\n');
+    },
+  });
+  r.add({
+    words: ['sip', 'qualify', 'peer'],
+    usage: 'sip qualify peer NAME',
+    summary: 'Send an OPTIONS ping to a peer now',
+    complete: () => peerNames(pbx),
+    run: async (args) => {
+      if (!args[0] || !pbx.config.peers.has(args[0])) throw new CommandError('name a configured peer');
+      const st = await pbx.qualify.checkNow(args[0]);
+      return st ? `${args[0]}: ${pbx.qualify.describe(args[0])}` : `${args[0]} is not qualified (qualify=no or no address).`;
+    },
+  });
+}

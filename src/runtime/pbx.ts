@@ -1,0 +1,301 @@
+/**
+ * A running PBX: every layer built from one validated configuration, reload that swaps the
+ * configuration only when all of it validates, and an orderly stop. main.ts parses arguments and
+ * calls into here; the console commands get this object.
+ */
+import type { Clock } from '../platform/clock.ts';
+import { systemClock } from '../platform/clock.ts';
+import { paths } from '../platform/fs.ts';
+import { ConfigError } from '../core/errors.ts';
+import { formatErrors, loadConfig, type ConfigSource, type PbxConfig, type SipPeer } from '../config/index.ts';
+import { createLogger, type Logger, type LoggerOptions, type PbxLogger } from '../log/index.ts';
+import { DigestAuthenticator } from '../sip/auth/digest.ts';
+import { AuthBanList } from '../sip/auth/ban.ts';
+import type { RegistrarPeer, RegistrationEvent } from '../sip/registrar/binding.ts';
+import { Registrar } from '../sip/registrar/registrar.ts';
+import { QualifyMonitor, targetFromBindings, type QualifyStatus, type QualifyTarget } from '../sip/registrar/qualify.ts';
+import { FileRegistrationStore } from '../store/registration-store.ts';
+import { SipStack } from '../sip/stack.ts';
+import { ControlServer } from '../cli/server.ts';
+import { CommandRegistry } from '../cli/registry.ts';
+import { registerCoreCommands } from '../cli/commands/core.ts';
+import { registerSipCommands } from '../cli/commands/sip.ts';
+import { isIpAddress } from '../platform/net.ts';
+
+export interface PbxStartOptions {
+  source: ConfigSource;
+  version: string;
+  /** Log to stdout (foreground runs); the console ring and syslog are always set up. */
+  stdout: boolean;
+  clock?: Clock;
+}
+
+export type StopMode = 'now' | 'gracefully';
+
+export class Pbx {
+  readonly startedAt: number;
+  reloadedAt: number;
+  readonly commands = new CommandRegistry();
+  private stopping: Promise<void> | undefined;
+  private stopListeners: (() => void)[] = [];
+  private debugListeners = new Set<(line: string) => void>();
+  private control?: ControlServer;
+
+  private constructor(
+    readonly version: string,
+    private source: ConfigSource,
+    public config: PbxConfig,
+    readonly log: PbxLogger,
+    readonly clock: Clock,
+    readonly auth: DigestAuthenticator,
+    readonly bans: AuthBanList,
+    readonly registrar: Registrar,
+    readonly qualify: QualifyMonitor,
+    readonly stack: SipStack,
+  ) {
+    this.startedAt = clock.wallNow();
+    this.reloadedAt = this.startedAt;
+  }
+
+  /** Loads and validates the configuration, then starts every layer. Throws on invalid config. */
+  static async start(opts: PbxStartOptions): Promise<Pbx> {
+    const clock = opts.clock ?? systemClock;
+    const loaded = loadConfig(opts.source);
+    if (!loaded.config) {
+      throw new ConfigError('configuration', 0, `invalid configuration:\n${formatErrors(loaded.errors)}`);
+    }
+    const config = loaded.config;
+    const log = createLogger(loggerOptions(config, opts.stdout));
+    const core = log.child('core');
+    for (const w of loaded.warnings) core.warning(`${w.file}:${w.line}: ${w.reason}`);
+    core.notice(`PBX ${opts.version} starting (node ${nodeVersion()}), configuration from ${describeSource(opts.source)}`);
+
+    const sipLog = log.child('sip');
+    const regLog = log.child('registrar');
+    const general = config.sip;
+    const auth = new DigestAuthenticator({
+      realm: general.realm,
+      clock,
+      nonceLifetimeMs: general.nonceLifetime * 1000,
+      algorithms: general.digestAlgorithms,
+    });
+    const bans = new AuthBanList({
+      clock,
+      threshold: general.authFailBanThreshold,
+      windowMs: general.banSeconds * 1000,
+      banMs: general.banSeconds * 1000,
+    });
+    const store = new FileRegistrationStore({
+      path: paths.join(config.system.data, 'registrations.json'),
+      clock,
+      log: levelLog(regLog),
+    });
+    // The registrar and qualify monitor read peers through `self`, so reload swaps them.
+    let self: Pbx | undefined;
+    const registrar = new Registrar({
+      clock,
+      auth,
+      bans,
+      store,
+      peers: (name) => (self ? self.registrarPeer(name) : registrarPeer(config.peers.get(name))),
+      options: {
+        minExpires: general.minExpires,
+        maxExpires: general.maxExpires,
+        defaultExpires: general.defaultExpires,
+        realm: general.realm,
+      },
+      log: levelLog(regLog),
+      onChange: (e) => self?.onRegistration(e),
+    });
+    let stack: SipStack;
+    try {
+      stack = await SipStack.start({
+        clock,
+        log: sipLog,
+        host: config.system.sip.host,
+        port: config.system.sip.port,
+        userAgent: general.useragent,
+        isBanned: (addr) => bans.isBanned(addr),
+        onDebug: (line) => self?.emitDebug(line),
+      });
+    } catch (e) {
+      registrar.close();
+      core.error(`cannot listen for SIP on ${config.system.sip.host}:${config.system.sip.port}: ${(e as Error).message}`);
+      await log.close();
+      throw e;
+    }
+    const qualify = new QualifyMonitor({
+      clock,
+      frequencyMs: general.qualifyFrequency * 1000,
+      timeoutMs: general.qualifyTimeout,
+      sendOptions: (_peer, target) => stack.sendOptions(target.uri, target.reach, 35_000),
+      onChange: (peer, from, to) => self?.onQualify(peer, from, to, sipLog),
+    });
+    stack.handle('REGISTER', (tx, req, source) => {
+      stack.respond(tx, registrar.handleRegister(req, stack.sourceOf(req, source)));
+    });
+    const pbx = new Pbx(opts.version, opts.source, config, log, clock, auth, bans, registrar, qualify, stack);
+    self = pbx;
+    pbx.watchQualify();
+    registerCoreCommands(pbx.commands, pbx);
+    registerSipCommands(pbx.commands, pbx);
+    try {
+      pbx.control = await ControlServer.listen(config.system.control, {
+        registry: pbx.commands,
+        subscribeLog: (verbose, listener) => log.ring.subscribe((entry) => listener(entry.line), verbose),
+        subscribeDebug: (listener) => pbx.subscribeDebug(listener),
+      });
+    } catch (e) {
+      core.error(`cannot open the control socket ${config.system.control}: ${(e as Error).message}`);
+      await pbx.stop('now');
+      throw e;
+    }
+    const restored = registrar.bindings().length;
+    core.notice(
+      `SIP ready on ${stack.local.address}:${stack.local.port} (UDP, TCP); ${config.peers.size} peers, ${restored} registrations restored; console on ${config.system.control}`,
+    );
+    return pbx;
+  }
+
+  /** The registrar's view of a configured peer. */
+  registrarPeer(name: string): RegistrarPeer | undefined {
+    return registrarPeer(this.config.peers.get(name));
+  }
+
+  /** Re-reads the configuration; applies it only if every file validates. */
+  async reload(): Promise<{ ok: boolean; output: string }> {
+    const core = this.log.child('core');
+    const loaded = loadConfig(this.source);
+    if (!loaded.config) {
+      const text = formatErrors(loaded.errors);
+      core.warning(`reload rejected, the running configuration is kept:\n${text}`);
+      return { ok: false, output: `Reload failed; keeping the running configuration.\n${text}` };
+    }
+    const old = this.config;
+    const next = loaded.config;
+    const notes: string[] = [];
+    for (const w of loaded.warnings) notes.push(`warning: ${w.file}:${w.line}: ${w.reason}`);
+    if (old.system.sip.host !== next.system.sip.host || old.system.sip.port !== next.system.sip.port) {
+      notes.push(`sip = ${next.system.sip.host}:${next.system.sip.port} takes effect at the next restart`);
+    }
+    if (old.system.control !== next.system.control) notes.push('control = takes effect at the next restart');
+    if (old.system.data !== next.system.data) notes.push('data = takes effect at the next restart');
+    if (old.sip.realm !== next.sip.realm) notes.push('realm takes effect at the next restart');
+    this.config = next;
+    this.reloadedAt = this.clock.wallNow();
+    const dropped = this.registrar.reconcile();
+    if (dropped) notes.push(`${dropped} registrations of removed or static peers dropped`);
+    this.watchQualify();
+    await this.log.reconfigure(loggerOptions(next, this.log.stats().stdout, this.log.getVerbose()));
+    core.notice(`configuration reloaded: ${next.peers.size} peers`);
+    return { ok: true, output: ['Configuration reloaded.', ...notes].join('\n') };
+  }
+
+  /** Peers with qualify get OPTIONS pings; peers without stop being pinged. */
+  private watchQualify(): void {
+    const wanted = new Set<string>();
+    for (const peer of this.config.peers.values()) {
+      if (peer.qualify === false) continue;
+      const target = (): QualifyTarget | undefined => this.qualifyTarget(peer.name);
+      wanted.add(peer.name);
+      this.qualify.watch(peer.name, peer.qualify, target);
+    }
+    for (const name of this.qualify.watched()) if (!wanted.has(name)) this.qualify.unwatch(name);
+  }
+
+  private qualifyTarget(name: string): QualifyTarget | undefined {
+    const peer = this.config.peers.get(name);
+    if (!peer) return undefined;
+    if (peer.host === 'dynamic') return targetFromBindings(this.registrar.lookup(name));
+    if (!isIpAddress(peer.host)) return undefined;
+    const port = peer.port ?? 5060;
+    return { uri: `sip:${name}@${peer.host}:${port}`, reach: { protocol: 'UDP', address: peer.host, port } };
+  }
+
+  /** The registrar logs the event itself; here a new contact is qualified soon after its 200 OK. */
+  private onRegistration(e: RegistrationEvent): void {
+    if (e.kind !== 'registered' || !this.config.peers.get(e.binding.aor)?.qualify) return;
+    this.clock.setTimeout(() => void this.qualify.checkNow(e.binding.aor), 500);
+  }
+
+  private onQualify(peer: string, from: QualifyStatus, to: QualifyStatus, log: Logger): void {
+    if (from.state === to.state) return;
+    if (to.state === 'OK') log.notice(`Peer '${peer}' is now Reachable. (${to.rttMs ?? 0}ms / ${to.maxMs}ms)`);
+    else if (to.state === 'LAGGED') log.notice(`Peer '${peer}' is now Lagged. (${to.rttMs ?? 0}ms / ${to.maxMs}ms)`);
+    else if (to.state === 'UNREACHABLE') log.notice(`Peer '${peer}' is now UNREACHABLE!`);
+  }
+
+  subscribeDebug(listener: (line: string) => void): () => void {
+    this.debugListeners.add(listener);
+    return () => this.debugListeners.delete(listener);
+  }
+
+  private emitDebug(line: string): void {
+    for (const l of this.debugListeners) l(line);
+  }
+
+  onStop(cb: () => void): void {
+    this.stopListeners.push(cb);
+  }
+
+  /**
+   * Stops in order: control socket, SIP (transactions, transports), qualify, registrar (flushes
+   * registrations to the data directory), then the logger. `gracefully` waits for calls to end;
+   * with no call handling in this release both modes stop at once.
+   */
+  stop(mode: StopMode = 'now'): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.child('core').notice(`PBX stopping (${mode})`);
+      await this.control?.close();
+      this.qualify.close();
+      await this.stack.close();
+      this.registrar.close();
+      await this.log.close();
+      for (const cb of this.stopListeners) cb();
+    })();
+    return this.stopping;
+  }
+}
+
+export function registrarPeer(peer: SipPeer | undefined): RegistrarPeer | undefined {
+  if (!peer || peer.type === 'user' && peer.host !== 'dynamic') return undefined;
+  return {
+    name: peer.name,
+    secret: peer.secret,
+    md5secret: peer.md5secret,
+    nat: peer.nat,
+    dynamic: peer.host === 'dynamic',
+    qualify: peer.qualify,
+    defaultuser: peer.defaultuser,
+  };
+}
+
+function loggerOptions(config: PbxConfig, stdout: boolean, verbose?: number): LoggerOptions {
+  const v = verbose ?? config.system.verbose;
+  return {
+    hostname: config.system.hostname,
+    name: 'core',
+    stdout: stdout ? { verbose: v } : false,
+    console: { verbose: v },
+    syslog: config.system.syslog
+      ? { host: config.system.syslog.host, port: config.system.syslog.port, protocol: config.system.syslog.protocol, hostname: config.system.hostname }
+      : false,
+  };
+}
+
+function levelLog(log: Logger): (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void {
+  return (level, msg) => {
+    if (level === 'error') log.error(msg);
+    else if (level === 'warn') log.warning(msg);
+    else if (level === 'info') log.verbose(3, msg);
+    else log.debug(1, msg);
+  };
+}
+
+function describeSource(source: ConfigSource): string {
+  return 'files' in source ? 'the built-in demo' : source.dir;
+}
+
+function nodeVersion(): string {
+  return typeof process === 'object' ? process.version : 'unknown';
+}

@@ -225,8 +225,9 @@ export function defaultSipGeneral(): SipGeneral {
     qualifyFrequency: 60,
     qualifyTimeout: 2000,
     useragent: 'pbx-firmware',
-    // MD5 first: SIPp 3.6 and older pjsip-based phones answer only the first challenge (docs/ARCHITECTURE.md).
-    digestAlgorithms: ['MD5', 'SHA-256'],
+    // MD5 only by default: Debian 12's baresip (libre 1.0) fails on any SHA-256 challenge and
+    // SIPp 3.6 / older pjsip answer only the first one (docs/ARCHITECTURE.md). SHA-256 is opt-in.
+    digestAlgorithms: ['MD5'],
     peerDefaults: defaultPeerDefaults(),
     registrations: [],
   };

@@ -23,7 +23,7 @@ const ENTRY = /^(\s*)([A-Za-z0-9_.-]+)(\s*=>?\s*)/;
 function analyse(text: string): { lines: Line[]; eol: string; finalEol: boolean } {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const finalEol = text.endsWith('\n');
-  const raw = text.split(/\r?\n/);
+  const raw = text === '' ? [] : text.split(/\r?\n/);
   if (finalEol) raw.pop();
   const lines: Line[] = [];
   let section = '';

@@ -20,12 +20,21 @@ export function createConfStore(o: ConfStoreOptions): ConfStore {
     read: () => readTextIfExists(o.path) ?? defaults(),
     defaults,
     async save(text: string): Promise<void> {
-      await o.remount?.(true);
+      // Back to read-only whatever happens (also when making it writable failed half-way); an
+      // error from that last remount is reported only if nothing failed before it.
+      let failure: unknown;
       try {
+        await o.remount?.(true);
         writeFileAtomic(o.path, text);
-      } finally {
-        await o.remount?.(false);
+      } catch (e) {
+        failure = e;
       }
+      try {
+        await o.remount?.(false);
+      } catch (e) {
+        failure ??= e;
+      }
+      if (failure !== undefined) throw failure;
     },
   };
 }

@@ -23,6 +23,7 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
   const paths = buildPaths(boardName, packageVersion());
   let guest: QemuGuest;
   let sipPort = 0;
+  let sipAnswer: Promise<string | undefined>;
   const figures: Record<string, number | string> = {};
 
   before(async () => {
@@ -42,6 +43,11 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
       initrd: paths.initrd,
       snapshot: true,
       forwards: [{ proto: 'udp', host: sipPort, guest: 5060 }],
+    });
+    // Probe SIP from the moment QEMU starts: the time to the first answer is "boot to SIP ready".
+    sipAnswer = sipOptions(sipPort, 240_000).then((status) => {
+      if (status) figures.secondsToSipReady = Number(guest.secondsSinceStart.toFixed(1));
+      return status;
     });
     if (!board.qemu.directKernel) {
       // The boot loader's prompt: pick the rescue label, which puts a root shell on the console
@@ -91,7 +97,7 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
   });
 
   test('the PBX answers SIP OPTIONS on the LAN', async (t) => {
-    const status = await sipOptions(sipPort, 60_000);
+    const status = await sipAnswer;
     if (status === undefined) {
       const log = await guest.sh('logread | grep " pbx" | tail -n 5');
       // Until `pbx run` is wired the bundle only prints its version; say so instead of failing.
@@ -100,8 +106,7 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
         return;
       }
     }
-    assert.ok(status, 'no answer to OPTIONS within 60 s');
-    figures.secondsToSipReady = Number(guest.secondsSinceStart.toFixed(1));
+    assert.ok(status, 'no answer to OPTIONS within 240 s of starting QEMU');
     assert.match(status, /^SIP\/2\.0 200 /);
   });
 });

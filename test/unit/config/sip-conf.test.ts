@@ -39,7 +39,7 @@ describe('sip.conf [general]', () => {
     assert.deepEqual([g.defaultExpires, g.minExpires, g.maxExpires], [3600, 60, 3600]);
     assert.equal(g.alwaysAuthReject, true);
     assert.equal(g.allowGuest, false);
-    assert.deepEqual(g.digestAlgorithms, ['MD5', 'SHA-256']);
+    assert.deepEqual(g.digestAlgorithms, ['MD5']);
     assert.deepEqual([g.authFailBanThreshold, g.banSeconds, g.nonceLifetime, g.qualifyFrequency, g.qualifyTimeout], [10, 600, 30, 60, 2000]);
     assert.deepEqual(r.config.sources, ['pbx.conf']);
   });

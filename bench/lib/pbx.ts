@@ -1,0 +1,106 @@
+/**
+ * Runs the built bundle (dist/pbx.mjs) for a load bench: a temporary config directory under /tmp,
+ * SIP on 127.0.0.1, optionally pinned to one core. Output goes to a bounded in-memory tail (the
+ * PBX logs every registration; keeping all of it would skew the bench process, not the PBX).
+ * stop() ends the process by its pid (SIGTERM, SIGKILL after 5 s) and removes the directory.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUNDLE, freePort, sleep } from '../../test/integration/harness.ts';
+import { onCore } from './proc.ts';
+
+export interface LoadUser {
+  user: string;
+  password: string;
+}
+
+/** `count` users with distinct extensions from `first` and random 16-hex-digit secrets. */
+export function makeUsers(count: number, first = 100_000): LoadUser[] {
+  const users: LoadUser[] = [];
+  for (let i = 0; i < count; i++) users.push({ user: String(first + i), password: randomBytes(8).toString('hex') });
+  return users;
+}
+
+/** The `[phones]` section for these users. */
+export function phonesSection(users: readonly LoadUser[]): string {
+  return ['[phones]', ...users.map((u) => `${u.user} = ${u.password}, Load ${u.user}`), ''].join('\n');
+}
+
+export interface BundlePbx {
+  pid: number;
+  port: number;
+  dir: string;
+  /** Runs one console command through `pbx -rx`. */
+  rx(cmd: string): string;
+  /** The last few kB the PBX printed. */
+  tail(): string;
+  stop(): Promise<void>;
+}
+
+export interface BundlePbxOptions {
+  /** pbx.conf text; `@PORT@` and `@DIR@` are replaced by the SIP port and the config directory. */
+  conf: string;
+  /** Core to pin the PBX to (taskset), when possible. */
+  cpu?: number;
+  /** How long start-up may take (a 10,000-phone config takes longer). */
+  startMs?: number;
+}
+
+const TAIL_CHARS = 8192;
+
+export async function startBundlePbx(opts: BundlePbxOptions): Promise<BundlePbx> {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run node scripts/build.mjs`);
+  const dir = mkdtempSync(join(tmpdir(), 'pbx-bench-'));
+  mkdirSync(join(dir, 'data'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'pbx.conf'), opts.conf.replaceAll('@PORT@', String(port)).replaceAll('@DIR@', dir));
+  const [cmd, args] = onCore(opts.cpu, process.execPath, [BUNDLE, 'run', '--config', dir]);
+  const proc: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (b: Buffer): void => {
+    out = (out + b.toString()).slice(-TAIL_CHARS);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const alive = (): boolean => proc.exitCode === null && proc.signalCode === null;
+  const rx = (command: string): string => {
+    const r = spawnSync(process.execPath, [BUNDLE, '-rx', command, '--config', dir], { encoding: 'utf8', timeout: 30_000 });
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  };
+  const stop = async (): Promise<void> => {
+    if (alive()) {
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + (opts.startMs ?? 20_000);
+  for (;;) {
+    if (!alive()) {
+      await stop();
+      throw new Error(`PBX exited during start-up:\n${out}`);
+    }
+    if (existsSync(join(dir, 'control.sock'))) {
+      const r = spawnSync(process.execPath, [BUNDLE, '-rx', 'core show version', '--config', dir], { encoding: 'utf8', timeout: 10_000 });
+      if (r.status === 0) break;
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`PBX did not come up in ${opts.startMs ?? 20_000} ms:\n${out}`);
+    }
+    await sleep(100);
+  }
+  return { pid: proc.pid as number, port, dir, rx, tail: () => out, stop };
+}
+
+/** The [system] section every bench config uses: SIP on 127.0.0.1, state in the temp directory. */
+export function benchSystemSection(): string {
+  return ['[system]', 'sip = 127.0.0.1:@PORT@', 'rtp = 31000-31100', 'control = @DIR@/control.sock', 'data = @DIR@/data', ''].join('\n');
+}

@@ -109,7 +109,17 @@ await step('debian packages (mmdebstrap)', async () => {
     '--skip=download/empty',
     recipe.suite, rootfs, ...mirrors,
   ];
-  await $`mmdebstrap ${args}`;
+  // A mirror in the middle of a sync serves index files that do not match their Release file
+  // for a minute or so: try again before giving up.
+  for (let attempt = 1; ; attempt++) {
+    const r = await $`mmdebstrap ${args}`.nothrow();
+    if (r.exitCode === 0) break;
+    const transient = /Mirror sync in progress|Failed to fetch|Hash Sum mismatch|unexpected size/.test(r.stderr);
+    if (!transient || attempt === 3) throw new Error(`mmdebstrap failed:\n${r.stderr.split('\n').filter((l) => /^E:|^W:/.test(l)).join('\n')}`);
+    console.log(`  mirror not consistent right now (attempt ${attempt}); retrying in 20 s`);
+    await fs.remove(rootfs);
+    await new Promise((res) => setTimeout(res, 20_000));
+  }
   const n = (await fs.readFile(pkgList, 'utf8')).split('\n').filter((l) => l.startsWith('Inst ')).length;
   return `${n} packages, ${mb(await duBytes(rootfs))} unpacked`;
 });
@@ -236,6 +246,7 @@ await step('check node in the root', async () => {
   const hostArch = (await $`dpkg --print-architecture`).stdout.trim();
   if (hostArch !== board.arch && !(hostArch === 'amd64' && board.arch === 'i386')) return `skipped (${board.arch} on ${hostArch})`;
   const r = await $`chroot ${rootfs} /usr/bin/node /usr/lib/pbx/pbx.mjs --version`.nothrow();
+  if (r.exitCode !== 0 && hostArch !== board.arch) return `skipped (this kernel cannot run ${board.arch} binaries: ${(r.stderr || r.stdout).trim()})`;
   if (r.exitCode !== 0) throw new Error(`node in the image root failed: ${r.stderr || r.stdout}`);
   const node = (await $`chroot ${rootfs} /usr/bin/node --version`).stdout.trim();
   return `node ${node}, bundle says: ${r.stdout.trim().split('\n')[0]}`;

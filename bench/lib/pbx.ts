@@ -47,6 +47,8 @@ export interface BundlePbxOptions {
   cpu?: number;
   /** How long start-up may take (a 10,000-phone config takes longer). */
   startMs?: number;
+  /** Extra node options, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] to profile a run. */
+  nodeArgs?: string[];
 }
 
 const TAIL_CHARS = 8192;
@@ -57,7 +59,7 @@ export async function startBundlePbx(opts: BundlePbxOptions): Promise<BundlePbx>
   mkdirSync(join(dir, 'data'));
   const port = await freePort();
   writeFileSync(join(dir, 'pbx.conf'), opts.conf.replaceAll('@PORT@', String(port)).replaceAll('@DIR@', dir));
-  const [cmd, args] = onCore(opts.cpu, process.execPath, [BUNDLE, 'run', '--config', dir]);
+  const [cmd, args] = onCore(opts.cpu, process.execPath, [...(opts.nodeArgs ?? []), BUNDLE, 'run', '--config', dir]);
   const proc: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (b: Buffer): void => {

@@ -34,7 +34,7 @@ export interface SippLoadResult {
   status: number | null;
   successful: number;
   failed: number;
-  /** SIPp's elapsed time for the run, seconds. */
+  /** From SIPp's start to its last statistics dump (after the last call), seconds. */
   elapsedS: number;
   retransmissions: number;
   /** CPU time SIPp used, microseconds. */
@@ -46,8 +46,13 @@ export async function runSippLoad(o: SippLoadOptions): Promise<SippLoadResult> {
   const work = mkdtempSync(join(tmpdir(), 'sipp-load-'));
   try {
     const inf = join(work, 'users.csv');
-    // SEQUENTIAL: call n takes line n (mod the count), so consecutive calls register different users.
-    writeFileSync(inf, ['SEQUENTIAL', ...o.users.map((u) => `${u.user};${u.password}`), ''].join('\n'));
+    // SEQUENTIAL: call n takes line n (mod the count), so consecutive calls register different
+    // users. Field 1 is a whole [authentication] keyword (see the scenario's comment); the
+    // generated secrets are hex, so they need no quoting.
+    writeFileSync(
+      inf,
+      ['SEQUENTIAL', ...o.users.map((u) => `${u.user};[authentication username=${u.user} password=${u.password}]`), ''].join('\n'),
+    );
     const stat = join(work, 'stat.csv');
     const localPort = await freePort();
     const sippArgs = [
@@ -62,6 +67,8 @@ export async function runSippLoad(o: SippLoadOptions): Promise<SippLoadResult> {
       '-l', String(o.limit),
       '-timeout', `${o.timeoutS}s`,
       '-nostdin',
+      // SIPp's own socket buffers default to 64 kB, which drops replies in bursts on loopback.
+      '-buff_size', String(4 * 1024 * 1024),
       '-trace_stat', '-stf', stat, '-fd', '1',
       ...(o.args ?? []),
       `127.0.0.1:${o.port}`,
@@ -89,7 +96,7 @@ export async function runSippLoad(o: SippLoadOptions): Promise<SippLoadResult> {
       status,
       successful: Number(stats['SuccessfulCall(C)'] ?? 0),
       failed: Number(stats['FailedCall(C)'] ?? 0),
-      elapsedS: parseElapsed(stats['ElapsedTime(C)'] ?? '0'),
+      elapsedS: epochOf(stats['CurrentTime']) - epochOf(stats['StartTime']),
       retransmissions: Number(stats['Retransmissions(C)'] ?? 0),
       sippCpuUs: lastCpu,
       stderr: stderr + listErrors(work),
@@ -110,11 +117,14 @@ function lastStatRow(text: string): Record<string, string> {
   return row;
 }
 
-/** "HH:MM:SS:uuuuuu" (SIPp's ElapsedTime) or "HH:MM:SS" into seconds. */
-function parseElapsed(v: string): number {
-  const parts = v.split(':').map(Number);
-  const [h = 0, m = 0, s = 0, us = 0] = parts;
-  return h * 3600 + m * 60 + s + us / 1e6;
+/**
+ * SIPp's time stamps: "date<TAB>time<TAB>epoch.micros"; the epoch part, in seconds. (ElapsedTime
+ * has only whole seconds, too coarse for runs of a few seconds.)
+ */
+function epochOf(v: string | undefined): number {
+  const epoch = Number(v?.split('\t').at(-1));
+  if (!Number.isFinite(epoch)) throw new Error(`unreadable SIPp time stamp '${v}'`);
+  return epoch;
 }
 
 /** Any *_errors.log SIPp left (it writes one when -trace_err is given or on fatal errors). */

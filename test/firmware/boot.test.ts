@@ -8,11 +8,9 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { loadBoard, buildPaths, packageVersion, REPO } from '../../firmware/lib/board.mjs';
-import { QemuGuest, freePort, sipOptions } from './qemu-guest.ts';
+import { QemuGuest, ensureImage, freePort, sipOptions } from './qemu-guest.ts';
 
 const enabled = process.env.PBX_FIRMWARE_TEST === '1';
 const boardName = process.env.PBX_FIRMWARE_BOARD ?? 'apu';
@@ -24,17 +22,12 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
   let guest: QemuGuest;
   let sipPort = 0;
   let sipAnswer: Promise<string | undefined>;
+  const stopProbe = new AbortController();
   const figures: Record<string, number | string> = {};
 
   before(async () => {
-    const bundle = join(REPO, 'dist/pbx.mjs');
-    const stale = !existsSync(paths.image) || (existsSync(bundle) && statSync(bundle).mtimeMs > statSync(paths.image).mtimeMs);
-    if (stale || process.env.PBX_FIRMWARE_REBUILD === '1') {
-      const t = Date.now();
-      const r = spawnSync(process.execPath, ['scripts/image.mjs', '--board', boardName], { cwd: REPO, stdio: 'inherit' });
-      assert.equal(r.status, 0, 'image build failed');
-      figures.buildSeconds = Math.round((Date.now() - t) / 1000);
-    }
+    const built = ensureImage(boardName, paths.image, REPO);
+    if (built !== undefined) figures.buildSeconds = built;
     figures.imageMB = Number((statSync(paths.image).size / 1048576).toFixed(1));
     sipPort = await freePort('udp');
     guest = new QemuGuest(board, {
@@ -45,7 +38,7 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
       forwards: [{ proto: 'udp', host: sipPort, guest: 5060 }],
     });
     // Probe SIP from the moment QEMU starts: the time to the first answer is "boot to SIP ready".
-    sipAnswer = sipOptions(sipPort, 240_000).then((status) => {
+    sipAnswer = sipOptions(sipPort, 240_000, stopProbe.signal).then((status) => {
       if (status) figures.secondsToSipReady = Number(guest.secondsSinceStart.toFixed(1));
       return status;
     });
@@ -60,6 +53,7 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
   });
 
   after(async () => {
+    stopProbe.abort();
     await guest?.stop();
     console.log(`# firmware figures (${boardName}, TCG): ${JSON.stringify(figures)}`);
   });

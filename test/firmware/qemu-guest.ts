@@ -2,7 +2,8 @@
  * Drives a QEMU guest through its serial console the way a person at a terminal would: wait for
  * text, type a line. Used by the firmware tests; all host forwards listen on 127.0.0.1 only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { qemuArgs } from '../../firmware/lib/qemu.mjs';
@@ -93,6 +94,18 @@ export class QemuGuest {
     return m[1].replace(/\r/g, '').trimEnd();
   }
 
+  /** Resolves when QEMU exits by itself (the guest rebooted or powered off; QEMU runs -no-reboot). */
+  waitExit(timeoutMs: number): Promise<void> {
+    if (this.exited !== undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`QEMU still running after ${timeoutMs} ms; last output:\n${this.output.slice(-1500)}`)), timeoutMs);
+      this.child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.exited !== undefined) return;
     const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
@@ -129,7 +142,7 @@ export async function freePort(proto: 'udp' | 'tcp'): Promise<number> {
  * Sends SIP OPTIONS over UDP to 127.0.0.1:port every second until a final response arrives or
  * `timeoutMs` passes. Returns the status line, or undefined on timeout.
  */
-export async function sipOptions(port: number, timeoutMs: number): Promise<string | undefined> {
+export async function sipOptions(port: number, timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
   const sock = createSocket('udp4');
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const local = sock.address().port;
@@ -152,10 +165,13 @@ export async function sipOptions(port: number, timeoutMs: number): Promise<strin
   };
   try {
     return await new Promise<string | undefined>((resolve) => {
-      const timer = setTimeout(() => {
+      const giveUp = () => {
+        clearTimeout(timer);
         clearInterval(tick);
         resolve(undefined);
-      }, timeoutMs);
+      };
+      const timer = setTimeout(giveUp, timeoutMs);
+      signal?.addEventListener('abort', giveUp, { once: true });
       const tick = setInterval(() => sock.send(request(), port, '127.0.0.1'), 1000);
       sock.send(request(), port, '127.0.0.1');
       sock.on('message', (msg) => {
@@ -170,4 +186,18 @@ export async function sipOptions(port: number, timeoutMs: number): Promise<strin
   } finally {
     sock.close();
   }
+}
+
+/**
+ * The image for `boardName`, built first when missing or older than the bundle (or when
+ * PBX_FIRMWARE_REBUILD=1). Returns the build time in seconds when it built.
+ */
+export function ensureImage(boardName: string, image: string, repo: string): number | undefined {
+  const bundle = `${repo}/dist/pbx.mjs`;
+  const stale = !existsSync(image) || (existsSync(bundle) && statSync(bundle).mtimeMs > statSync(image).mtimeMs);
+  if (!stale && process.env.PBX_FIRMWARE_REBUILD !== '1') return undefined;
+  const t = Date.now();
+  const r = spawnSync(process.execPath, ['scripts/image.mjs', '--board', boardName], { cwd: repo, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`image build for ${boardName} failed (exit ${r.status})`);
+  return Math.round((Date.now() - t) / 1000);
 }

@@ -1,0 +1,69 @@
+/**
+ * The layer rules of docs/ARCHITECTURE.md, checked on the sources: only src/platform imports
+ * node:*, and each layer imports only from the layers it may (data flows one way).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, dirname, resolve } from 'node:path';
+
+const SRC = resolve(import.meta.dirname, '../../../src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/gm), ...text.matchAll(/import\('([^']+)'\)/g)].map((m) => m[1]);
+}
+
+/** Folder (relative to src) -> folders it may import from (prefix match). platform and core/errors are allowed everywhere. */
+const ALLOWED: Record<string, string[]> = {
+  'sip/message': ['sip/message'],
+  'sip/transport': ['sip/transport', 'sip/message'],
+  'sip/transaction': ['sip/transaction', 'sip/transport', 'sip/message'],
+  'sip/auth': ['sip/auth', 'sip/message', 'sip/transport'],
+  'sip/sdp': ['sip/sdp', 'sip/message'],
+  'sip/registrar': ['sip/registrar', 'sip/auth', 'sip/message', 'sip/transport', 'store'],
+  store: ['store'],
+  config: ['config', 'log/syslog-destination', 'log/index'],
+  log: ['log'],
+  media: ['media'],
+  rtp: ['rtp', 'media'],
+};
+
+function layerOf(rel: string): string | undefined {
+  const keys = Object.keys(ALLOWED).sort((a, b) => b.length - a.length);
+  return keys.find((k) => rel === k || rel.startsWith(`${k}/`));
+}
+
+test('only src/platform imports node:* modules', () => {
+  const offenders: string[] = [];
+  for (const f of files(SRC)) {
+    const rel = relative(SRC, f);
+    if (rel.startsWith('platform/')) continue;
+    for (const i of imports(f)) if (i.startsWith('node:')) offenders.push(`${rel} imports ${i}`);
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test('layers import only from the layers below them', () => {
+  const offenders: string[] = [];
+  for (const f of files(SRC)) {
+    const rel = relative(SRC, f);
+    const layer = layerOf(dirname(rel));
+    if (!layer) continue;
+    for (const i of imports(f)) {
+      if (!i.startsWith('.')) continue;
+      const target = relative(SRC, resolve(dirname(f), i));
+      if (target.startsWith('platform/') || target === 'core/errors.ts') continue;
+      const ok = ALLOWED[layer].some((a) => target === `${a}.ts` || target.startsWith(`${a}/`));
+      if (!ok) offenders.push(`${rel} imports ${target}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});

@@ -13,9 +13,9 @@ import { MiB, partitionMiB, planLayout, sfdiskScript } from '../firmware/lib/lay
 
 $.verbose = false;
 $.quiet = true;
-const argv = minimist(process.argv.slice(2), { string: ['board'], boolean: ['keep-work', 'help'] });
+const argv = minimist(process.argv.slice(2), { string: ['board', 'bundle'], boolean: ['keep-work', 'help'] });
 if (argv.help || !argv.board) {
-  console.log('usage: npm run image -- --board NAME [--data-mib N] [--keep-work]');
+  console.log('usage: npm run image -- --board NAME [--data-mib N] [--bundle FILE] [--keep-work]\n  --bundle FILE  put FILE in the image instead of building dist/pbx.mjs (development)');
   process.exit(argv.help ? 0 : 2);
 }
 
@@ -80,9 +80,10 @@ if (process.getuid() !== 0) {
 console.log(`PBX firmware ${version} for board ${board.name} (${board.arch}, ${board.kernel})`);
 await step('host tools', ensureTools);
 
+const bundleFile = argv.bundle ? path.resolve(argv.bundle) : path.join(REPO, 'dist/pbx.mjs');
 await step('bundle', async () => {
-  await $({ cwd: REPO })`node scripts/build.mjs`;
-  return `dist/pbx.mjs ${mb(fileSize(path.join(REPO, 'dist/pbx.mjs')))}`;
+  if (!argv.bundle) await $({ cwd: REPO })`node scripts/build.mjs`;
+  return `${path.relative(REPO, bundleFile)} ${mb(fileSize(bundleFile))}`;
 });
 
 // --- root filesystem from Debian packages ----------------------------------------------------
@@ -192,7 +193,7 @@ await step('initramfs', async () => {
 
 // --- our files ---------------------------------------------------------------------------------
 await step('bundle and overlay', async () => {
-  await fs.copy(path.join(REPO, 'dist/pbx.mjs'), path.join(rootfs, 'usr/lib/pbx/pbx.mjs'));
+  await fs.copy(bundleFile, path.join(rootfs, 'usr/lib/pbx/pbx.mjs'));
   await fs.copy(path.join(REPO, 'overlay'), rootfs, { filter: (src) => !src.endsWith('.in') && !src.endsWith('README.md') });
   const inittab = (await fs.readFile(path.join(REPO, 'overlay/etc/inittab.in'), 'utf8'))
     .split('\n')
@@ -341,7 +342,7 @@ const manifest = {
   modules: { boot: bootMods.order.map((m) => m.name), system: sysMods.order.map((m) => m.name), notModules: [...bootMods.missing, ...sysMods.missing] },
   partitions: plan.parts.map((p) => ({ number: p.number, name: p.name, startMiB: p.startMiB, sizeMiB: p.sizeMiB, contentBytes: p.content })),
   sizes: {
-    bundle: fileSize(path.join(REPO, 'dist/pbx.mjs')),
+    bundle: fileSize(bundleFile),
     vmlinuz: fileSize(vmlinuz),
     initrd: fileSize(initrd),
     rootUnpacked: await duBytes(rootfs),

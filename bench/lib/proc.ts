@@ -102,3 +102,17 @@ export function onCore(cpu: number | undefined, cmd: string, args: string[]): [s
   if (cpu === undefined || !canPin()) return [cmd, args];
   return ['taskset', ['-c', String(cpu), cmd, ...args]];
 }
+
+/**
+ * Datagrams the kernel dropped because a UDP socket's receive buffer was full (RcvbufErrors in
+ * /proc/net/snmp). System-wide: read it before and after a run on an otherwise quiet machine.
+ */
+export function udpReceiveBufferDrops(): number {
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]?.split(/\s+/) ?? [];
+  const values = lines[1]?.split(/\s+/) ?? [];
+  const i = names.indexOf('RcvbufErrors');
+  return i < 0 ? 0 : Number(values[i] ?? 0);
+}

@@ -26,6 +26,8 @@ export interface SippLoadOptions {
   /** Hard bound on the run (-timeout), seconds. */
   timeoutS: number;
   cpu?: number;
+  /** SIPp's UDP port; the same port on two runs keeps the Contacts, so the second run refreshes bindings. */
+  localPort?: number;
   /** Extra SIPp arguments. */
   args?: string[];
 }
@@ -54,7 +56,7 @@ export async function runSippLoad(o: SippLoadOptions): Promise<SippLoadResult> {
       ['SEQUENTIAL', ...o.users.map((u) => `${u.user};[authentication username=${u.user} password=${u.password}]`), ''].join('\n'),
     );
     const stat = join(work, 'stat.csv');
-    const localPort = await freePort();
+    const localPort = o.localPort ?? (await freePort());
     const sippArgs = [
       '-sf', join(SCENARIOS, o.scenario),
       '-inf', inf,

@@ -50,6 +50,14 @@ export const ERROR_CODES = {
   AUTH_FAILED: 'digest authentication failed',
   CONTROL_SOCKET: 'the control socket could not be reached or bound',
   STORE_WRITE: 'a crash-safe write to the data directory failed',
+  SDP_PARSE: 'an SDP body could not be parsed (answered 400)',
+  SDP_NOT_ACCEPTABLE: 'an SDP offer has no codec in common with the peer (answered 488)',
+  RTP_PARSE: 'an RTP or RTCP packet is malformed (dropped and counted)',
+  RTP_SOCKET: 'an RTP socket could not be bound or used',
+  RTP_PORTS_EXHAUSTED: 'no free port pair is left in the configured rtp range',
+  RTP_DTMF: 'an RFC 4733 telephone-event could not be sent or is malformed',
+  MEDIA_FORMAT: 'a sound file has a format the PBX cannot play (8 kHz mono PCM, u-law or A-law)',
+  MEDIA_TONE: 'a tone was asked for that the country table does not define',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -128,7 +128,8 @@ export class Pbx {
       clock,
       frequencyMs: general.qualifyFrequency * 1000,
       timeoutMs: general.qualifyTimeout,
-      sendOptions: (_peer, target) => stack.sendOptions(target.uri, target.reach, 35_000),
+      // No answer within twice the peer's limit is UNREACHABLE, as chan_sip does (maxms * 2).
+      sendOptions: (peer, target) => stack.sendOptions(target.uri, target.reach, 2 * qualifyLimit(self?.config ?? config, peer)),
       onChange: (peer, from, to) => self?.onQualify(peer, from, to, sipLog),
     });
     stack.handle('REGISTER', (tx, req, source) => {
@@ -268,6 +269,11 @@ export function registrarPeer(peer: SipPeer | undefined): RegistrarPeer | undefi
     qualify: peer.qualify,
     defaultuser: peer.defaultuser,
   };
+}
+
+function qualifyLimit(config: PbxConfig, name: string): number {
+  const q = config.peers.get(name)?.qualify;
+  return typeof q === 'number' ? q : config.sip.qualifyTimeout;
 }
 
 function loggerOptions(config: PbxConfig, stdout: boolean, verbose?: number): LoggerOptions {

@@ -25,6 +25,19 @@ describe('registrar against real peers', () => {
     assert.match(peers, /^2000\/2000\s+127\.0\.0\.1\s+D/m);
   });
 
+  test('a registered phone that does not answer OPTIONS becomes UNREACHABLE', async () => {
+    // SIPp's register scenario ignores the qualify OPTIONS; chan_sip's rule: no answer in 2 x 2000 ms.
+    const deadline = Date.now() + 10_000;
+    let peers = '';
+    while (Date.now() < deadline) {
+      peers = pbx.rx('sip show peers');
+      if (/^2000\/2000\s+127\.0\.0\.1\s.*UNREACHABLE/m.test(peers)) break;
+      await sleep(250);
+    }
+    assert.match(peers, /^2000\/2000\s+127\.0\.0\.1\s.*UNREACHABLE/m);
+    assert.match(peers, /Monitored: 0 online/);
+  });
+
   test('SIPp registers 2001 over TCP', async () => {
     const r = await runSipp('register-auth.xml', pbx.port, ['-s', '2001', '-au', '2001', '-ap', 'Secr3t-2001', '-set', 'expires', '120'], { transport: 't1' });
     assert.equal(r.status, 0, `sipp failed:\n${r.stderr}\n${r.errors}`);

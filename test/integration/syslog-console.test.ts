@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -160,6 +160,26 @@ describe('console', () => {
     } finally {
       conn.destroy();
     }
+  });
+
+  test('pbx -r: commands and the live log on one console, exit leaves', async () => {
+    const child = spawn(process.execPath, [BUNDLE, '-r', '-v', '3', '--config', pbx.dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    const until = async (re: RegExp): Promise<void> => {
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && !re.test(out)) await sleep(50);
+      assert.match(out, re);
+    };
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    await until(/Connected to PBX control socket/);
+    child.stdin.write('core show version\n');
+    await until(/PBX \d+\.\d+\.\d+ on node/);
+    const r = await runSipp('register-auth.xml', pbx.port, ['-s', '2001', '-au', '2001', '-ap', 'Secr3t-2001', '-set', 'expires', '120']);
+    assert.equal(r.status, 0, r.errors);
+    await until(/Registered SIP '2001'/);
+    child.stdin.write('exit\n');
+    assert.equal(await exited, 0);
   });
 
   test('-rx against a stopped PBX says it cannot connect', () => {

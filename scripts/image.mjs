@@ -13,9 +13,9 @@ import { MiB, partitionMiB, planLayout, sfdiskScript } from '../firmware/lib/lay
 
 $.verbose = false;
 $.quiet = true;
-const argv = minimist(process.argv.slice(2), { string: ['board', 'bundle'], boolean: ['keep-work', 'help'] });
+const argv = minimist(process.argv.slice(2), { string: ['board', 'bundle'], boolean: ['keep-work', 'help', 'without-security'] });
 if (argv.help || !argv.board) {
-  console.log('usage: npm run image -- --board NAME [--data-mib N] [--bundle FILE] [--keep-work]\n  --bundle FILE  put FILE in the image instead of building dist/pbx.mjs (development)');
+  console.log('usage: npm run image -- --board NAME [--data-mib N] [--bundle FILE] [--keep-work]\n  --bundle FILE  put FILE in the image instead of building dist/pbx.mjs (development)\n  --without-security  leave out the -security suite (when its mirror is broken; the manifest says so)');
   process.exit(argv.help ? 0 : 2);
 }
 
@@ -91,7 +91,8 @@ const rootfs = path.join(work, 'rootfs');
 const pkgList = path.join(work, 'packages.txt');
 const bootList = path.join(work, 'boot-packages.txt');
 await step('debian packages (mmdebstrap)', async () => {
-  const mirrors = hostMirrors(recipe.suite);
+  const mirrors = hostMirrors(recipe.suite).filter((m) => !(argv['without-security'] && m.includes(`${recipe.suite}-security`)));
+  if (argv['without-security']) console.log(`  WARNING: building without ${recipe.suite}-security: this image lacks security updates`);
   if (mirrors.length === 0) throw new Error(`no apt source for ${recipe.suite} in /etc/apt; add the Debian mirror there`);
   await fs.remove(work);
   await fs.mkdirp(work);
@@ -116,7 +117,10 @@ await step('debian packages (mmdebstrap)', async () => {
     const r = await $`mmdebstrap ${args}`.nothrow();
     if (r.exitCode === 0) break;
     const transient = /Mirror sync in progress|Failed to fetch|Hash Sum mismatch|unexpected size/.test(r.stderr);
-    if (!transient || attempt === 3) throw new Error(`mmdebstrap failed:\n${r.stderr.split('\n').filter((l) => /^E:|^W:/.test(l)).join('\n')}`);
+    if (!transient || attempt === 3) {
+      const hint = /-security/.test(r.stderr) ? `\nThe ${recipe.suite}-security index is broken on this mirror; --without-security builds without it.` : '';
+      throw new Error(`mmdebstrap failed:\n${r.stderr.split('\n').filter((l) => /^E:|^W:/.test(l)).join('\n')}${hint}`);
+    }
     console.log(`  mirror not consistent right now (attempt ${attempt}); retrying in 20 s`);
     await fs.remove(rootfs);
     await new Promise((res) => setTimeout(res, 20_000));
@@ -336,6 +340,7 @@ const manifest = {
   arch: board.arch,
   version,
   built: new Date().toISOString(),
+  securityUpdates: !argv['without-security'],
   kernel: { package: kernelDeb.name, version: kernelDeb.version, release: kver },
   packages,
   bootPackages: bootDebs.map(({ name, version: v }) => ({ name, version: v })),

@@ -15,6 +15,7 @@ import { DEFAULT_SYSTEM } from './config/model.ts';
 import { readTextIfExists } from './platform/fs.ts';
 import { Pbx } from './runtime/pbx.ts';
 import { runInteractive, runOnce } from './cli/client.ts';
+import { runMenu } from './menu/index.ts';
 
 declare const PBX_VERSION: string;
 const VERSION = typeof PBX_VERSION === 'string' ? PBX_VERSION : 'dev';
@@ -25,6 +26,7 @@ Usage:
   pbx check [--config DIR | --demo]          validate the configuration; exit 1 on any error
   pbx -r    [--config DIR | --demo | --socket PATH] [-v N]   interactive console
   pbx -rx "COMMAND" [--config DIR | --demo | --socket PATH]  run one console command
+  pbx menu  [--config DIR] [--defaults FILE]   the console setup menu (firmware)
   pbx version
 The configuration directory defaults to $PBX_CONFIG or /cf. --demo uses the built-in demo
 configuration (two phones, 2000 and 2001) with its state under ${paths.join(paths.tmpdir(), 'pbx-demo')}.`;
@@ -107,9 +109,12 @@ async function run(a: Args): Promise<number> {
 }
 
 async function main(): Promise<number> {
+  const argv = proc.argv();
+  // The setup menu has options of its own (--defaults FILE).
+  if (argv[0] === 'menu') return runMenu(argv.slice(1));
   let a: Args;
   try {
-    a = parseArgs(proc.argv());
+    a = parseArgs(argv);
   } catch (e) {
     stdio.err(`pbx: ${(e as Error).message}\n\n${USAGE}\n`);
     return 2;

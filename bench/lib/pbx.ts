@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE, freePort, sleep } from '../../test/integration/harness.ts';
@@ -69,9 +69,17 @@ export async function startBundlePbx(opts: BundlePbxOptions): Promise<BundlePbx>
   proc.stderr!.on('data', keep);
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const alive = (): boolean => proc.exitCode === null && proc.signalCode === null;
+  // Output goes to a file, not a pipe: `pbx -rx` ends with process.exit(), which cuts a long
+  // reply short when stdout is a pipe (seen with `sip show registrations` and 3,000 contacts).
   const rx = (command: string): string => {
-    const r = spawnSync(process.execPath, [BUNDLE, '-rx', command, '--config', dir], { encoding: 'utf8', timeout: 30_000 });
-    return `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    const file = join(dir, 'rx.out');
+    const fd = openSync(file, 'w');
+    try {
+      spawnSync(process.execPath, [BUNDLE, '-rx', command, '--config', dir], { stdio: ['ignore', fd, fd], timeout: 30_000 });
+    } finally {
+      closeSync(fd);
+    }
+    return readFileSync(file, 'utf8');
   };
   const stop = async (): Promise<void> => {
     if (alive()) {

@@ -11,7 +11,8 @@ export const DEFAULT_FORWARDS = [
 /**
  * @param {object} board board.json
  * @param {{image: string, kernel?: string, initrd?: string, append?: string, forwards?: {proto: string, host: number, guest: number}[],
- *          serial?: 'stdio' | 'mon', snapshot?: boolean, memoryMiB?: number, noReboot?: boolean}} o
+ *          serial?: 'stdio' | 'mon', snapshot?: boolean, memoryMiB?: number, noReboot?: boolean, rescue?: boolean}} o
+ *   rescue: with direct kernel boot, boot the rescue entry (root shell on the console)
  */
 export function qemuArgs(board, o) {
   const q = board.qemu;
@@ -27,7 +28,7 @@ export function qemuArgs(board, o) {
   if (q.directKernel) {
     // No BIOS loader on this machine model: hand QEMU the kernel and initramfs from the build.
     if (!o.kernel || !o.initrd) throw new Error(`board ${board.name} boots QEMU with -kernel; give kernel and initrd`);
-    args.push('-kernel', o.kernel, '-initrd', o.initrd, '-append', o.append ?? `console=${board.console.device},${board.console.speed} quiet panic=10`);
+    args.push('-kernel', o.kernel, '-initrd', o.initrd, '-append', o.append ?? `console=${board.console.device},${board.console.speed} quiet panic=10${o.rescue ? ' pbx.rescue' : ''}`);
   }
   if (o.serial === 'mon') {
     // Interactive: Ctrl-A X quits, Ctrl-A C toggles the QEMU monitor.

@@ -37,6 +37,8 @@ export interface SystemConfig {
   country: string;
   timezone: string;
   lan?: LanConfig;
+  /** Network interface the LAN settings apply to (firmware; default: the first Ethernet port). */
+  lanInterface?: string;
   /** Hash of the admin password as written by the setup menu (never the password itself). */
   adminPassword?: string;
   /** Asterisk-style verbosity, 0 (quiet) to 10. */
@@ -186,7 +188,7 @@ export const KNOWN_CODECS: readonly string[] = [
   'h261', 'h263', 'h263p', 'h264', 'vp8', 't140', 't140red',
 ];
 
-export const DEFAULT_SYSTEM: Readonly<Omit<SystemConfig, 'syslog' | 'lan' | 'adminPassword'>> = {
+export const DEFAULT_SYSTEM: Readonly<Omit<SystemConfig, 'syslog' | 'lan' | 'lanInterface' | 'adminPassword'>> = {
   hostname: 'pbx',
   sip: { host: '0.0.0.0', port: 5060 },
   rtp: { start: 10000, end: 20000 },

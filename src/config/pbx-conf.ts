@@ -21,8 +21,8 @@ import {
 import { isIPv4, isIPv6, isHostname, parseHostPort, parseInteger, parsePort, sameIPv4Subnet, splitList } from './values.ts';
 
 export const SYSTEM_KEYS = [
-  'hostname', 'sip', 'rtp', 'control', 'data', 'syslog', 'country', 'timezone', 'lan', 'gateway', 'dns',
-  'admin_password', 'verbose',
+  'hostname', 'sip', 'rtp', 'control', 'data', 'syslog', 'country', 'timezone', 'lan', 'lan_interface',
+  'gateway', 'dns', 'admin_password', 'verbose',
 ] as const;
 
 const PBX_SECTIONS = ['system', 'phones', 'trunk', 'voicemail', 'analog'];
@@ -184,6 +184,11 @@ function readSystem(entries: ConfEntry[], diag: Diagnostics, dir: string | undef
         break;
       case 'lan':
         lanEntry = e;
+        break;
+      case 'lan_interface':
+        // The firmware's network interface for the LAN (set from the console menu).
+        if (/^[A-Za-z0-9_.:-]{1,15}$/.test(v)) system.lanInterface = v;
+        else invalid('expected an interface name such as eth0 or enp1s0 (at most 15 characters)');
         break;
       case 'gateway':
         if (isIPv4(v) || isIPv6(v)) gateway = { value: v, at };

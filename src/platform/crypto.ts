@@ -17,8 +17,21 @@ export function hmacSha256Hex(key: string | Uint8Array, s: string): string {
   return createHmac('sha256', key).update(s, 'utf8').digest('hex');
 }
 
+// Tags, branches and nonces need a few random bytes per message; one CSPRNG call per 4 KB
+// instead of one per message keeps randomFillSync off the profile.
+const POOL_SIZE = 4096;
+let pool = randomBytes(POOL_SIZE);
+let poolOffset = 0;
+
 export function randomHex(bytes: number): string {
-  return randomBytes(bytes).toString('hex');
+  if (bytes > POOL_SIZE) return randomBytes(bytes).toString('hex');
+  if (poolOffset + bytes > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const hex = pool.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
 }
 
 export function randomBytesArray(bytes: number): Uint8Array {

@@ -56,7 +56,7 @@ export interface RemoteAddress {
   port: number;
 }
 
-/** Receives accepted packets while a relay is attached. `samples` is 0 for telephone-events. */
+/** Receives accepted packets while a relay is attached; `isEvent` marks RFC 4733 packets. */
 export type RawPacketSink = (buf: Uint8Array, length: number, payloadOffset: number, payloadEnd: number, isEvent: boolean) => void;
 
 /**
@@ -436,10 +436,7 @@ export class RtpSession implements RelayLeg {
 
   sendRaw(buf: Uint8Array, length: number, samples: number): void {
     if (this.closed || !this.remote) return;
-    this.seq = readSequence(buf);
-    const ts = readTimestamp(buf);
-    // Events keep their start timestamp; only audio moves the continuity point on.
-    if (samples > 0 || ((ts - this.ts) | 0) > 0) this.ts = ts;
+    // Events (samples 0) leave the continuity point at their start timestamp.
     this.transmit(buf, length, samples);
   }
 

@@ -139,10 +139,12 @@ export class SipStack {
         if (done) return;
         done = true;
         timer.cancel();
+        // Our deadline is shorter than Timer F: stop retransmitting to a peer we gave up on.
+        if (v === 'timeout') tx.terminate();
         resolve(v);
       };
       const timer = this.opts.clock.setTimeout(() => finish('timeout'), timeoutMs);
-      this.transactions.sendRequest(req, dest, {
+      const tx = this.transactions.sendRequest(req, dest, {
         onResponse: (res) => {
           if (res.status >= 200) finish({ status: res.status });
         },

@@ -43,6 +43,13 @@ export interface RegistrationRecord {
   userAgent?: string;
 }
 
+/** The records to save, or a function returning them at write time. */
+export type RecordSource = readonly RegistrationRecord[] | (() => readonly RegistrationRecord[]);
+
+function resolveRecords(source: RecordSource): readonly RegistrationRecord[] {
+  return typeof source === 'function' ? source() : source;
+}
+
 export type StoreLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
 
 export interface RegistrationStore {
@@ -52,7 +59,11 @@ export interface RegistrationStore {
    * The complete current set. `material` is false when only expiry times moved (a refresh), which
    * lets a persistent store write later.
    */
-  save(records: readonly RegistrationRecord[], material?: boolean): void;
+  /**
+   * Schedule a write of the current records. `records` may be a function: the snapshot is then
+   * taken only when the write happens, so a burst of registrations costs one copy, not one each.
+   */
+  save(records: RecordSource, material?: boolean): void;
   /** Write anything pending now. */
   flush(): void;
   /** flush() and stop timers. */
@@ -99,7 +110,8 @@ export class MemoryRegistrationStore implements RegistrationStore {
     return this.records.filter((r) => r.expiresAt > now).map(copyRecord);
   }
 
-  save(records: readonly RegistrationRecord[]): void {
+  save(source: RecordSource): void {
+    const records = resolveRecords(source);
     this.records = records.map(copyRecord);
     this.saves++;
   }
@@ -121,7 +133,7 @@ export interface FileRegistrationStoreOptions {
 }
 
 export class FileRegistrationStore implements RegistrationStore {
-  private pending: RegistrationRecord[] | undefined;
+  private pending: RecordSource | undefined;
   private timer: TimerHandle | undefined;
   private dueAt = Infinity;
   private readonly debounceMs: number;
@@ -155,8 +167,9 @@ export class FileRegistrationStore implements RegistrationStore {
     return live;
   }
 
-  save(records: readonly RegistrationRecord[], material = true): void {
-    this.pending = records.map(copyRecord);
+  save(records: RecordSource, material = true): void {
+    // An array is copied now (the caller may change it); a function is called at write time.
+    this.pending = typeof records === 'function' ? records : records.map(copyRecord);
     const due = this.opts.clock.now() + (material ? this.debounceMs : this.lazyMs);
     if (this.timer && due >= this.dueAt) return;
     this.timer?.cancel();
@@ -180,8 +193,8 @@ export class FileRegistrationStore implements RegistrationStore {
   }
 
   private write(): void {
-    const records = this.pending;
-    if (!records) return;
+    if (!this.pending) return;
+    const records = resolveRecords(this.pending).map(copyRecord);
     const file: FileShape = { version: FORMAT_VERSION, savedAt: this.opts.clock.wallNow(), registrations: records };
     try {
       writeFileAtomic(this.opts.path, `${JSON.stringify(file, null, 1)}\n`);

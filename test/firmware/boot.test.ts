@@ -35,6 +35,7 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
       kernel: paths.kernel,
       initrd: paths.initrd,
       snapshot: true,
+      rescue: true,
       forwards: [{ proto: 'udp', host: sipPort, guest: 5060 }],
     });
     // Probe SIP from the moment QEMU starts: the time to the first answer is "boot to SIP ready".

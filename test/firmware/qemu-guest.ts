@@ -23,7 +23,7 @@ export class QemuGuest {
   private exited: number | null | undefined = undefined;
   private readonly waiters = new Set<() => void>();
 
-  constructor(board: Record<string, any>, opts: { image: string; kernel?: string; initrd?: string; forwards: Forward[]; snapshot: boolean }) {
+  constructor(board: Record<string, any>, opts: { image: string; kernel?: string; initrd?: string; forwards: Forward[]; snapshot: boolean; rescue?: boolean }) {
     const { binary, args } = qemuArgs(board, { ...opts, serial: 'stdio', noReboot: true });
     this.child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const onData = (b: Buffer) => {
@@ -190,11 +190,14 @@ export async function sipOptions(port: number, timeoutMs: number, signal?: Abort
 
 /**
  * The image for `boardName`, built first when missing or older than the bundle (or when
- * PBX_FIRMWARE_REBUILD=1). Returns the build time in seconds when it built.
+ * PBX_FIRMWARE_REBUILD=1; PBX_FIRMWARE_REUSE=1 uses an existing image as it is). Returns the build
+ * time in seconds when it built.
  */
 export function ensureImage(boardName: string, image: string, repo: string): number | undefined {
   const bundle = `${repo}/dist/pbx.mjs`;
-  const stale = !existsSync(image) || (existsSync(bundle) && statSync(bundle).mtimeMs > statSync(image).mtimeMs);
+  const stale =
+    !existsSync(image) ||
+    (process.env.PBX_FIRMWARE_REUSE !== '1' && existsSync(bundle) && statSync(bundle).mtimeMs > statSync(image).mtimeMs);
   if (!stale && process.env.PBX_FIRMWARE_REBUILD !== '1') return undefined;
   const t = Date.now();
   const r = spawnSync(process.execPath, ['scripts/image.mjs', '--board', boardName], { cwd: repo, stdio: 'inherit' });

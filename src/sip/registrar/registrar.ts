@@ -281,7 +281,7 @@ export class Registrar {
     else this.aors.delete(aor);
     const material = events.some((e) => e.kind !== 'refreshed');
     if (events.length > 0) this.persist(material);
-    this.armSweep();
+    this.armSweepFor(next);
     for (const e of events) this.emit(e);
     return this.ok(req, aor);
   }
@@ -316,7 +316,20 @@ export class Registrar {
     for (const binding of expired) this.emit({ kind: 'expired', binding });
   }
 
-  /** One timer for the earliest expiry; re-armed after every change and every sweep. */
+  /**
+   * After a change to one AOR: only an expiry earlier than the armed one needs a new timer
+   * (removed bindings just make the next sweep find less). Keeps a REGISTER O(contacts of the AOR).
+   */
+  private armSweepFor(changed: readonly Binding[]): void {
+    if (this.closed) return;
+    let earliest = Infinity;
+    for (const b of changed) earliest = Math.min(earliest, b.expiresAt);
+    if (earliest >= this.sweepAt && this.sweepTimer) return;
+    if (earliest === Infinity) return;
+    this.arm(earliest);
+  }
+
+  /** One timer for the earliest expiry; re-armed after every sweep (a full scan, once per expiry). */
   private armSweep(): void {
     if (this.closed) return;
     let earliest = Infinity;
@@ -324,8 +337,14 @@ export class Registrar {
     if (earliest === this.sweepAt && this.sweepTimer) return;
     this.sweepTimer?.cancel();
     this.sweepTimer = undefined;
-    this.sweepAt = earliest;
+    this.sweepAt = Infinity;
     if (earliest === Infinity) return;
+    this.arm(earliest);
+  }
+
+  private arm(earliest: number): void {
+    this.sweepTimer?.cancel();
+    this.sweepAt = earliest;
     this.sweepTimer = this.deps.clock.setTimeout(() => {
       this.sweepTimer = undefined;
       this.sweepAt = Infinity;
@@ -335,9 +354,11 @@ export class Registrar {
   }
 
   private persist(material: boolean): void {
-    const all: Binding[] = [];
-    for (const list of this.aors.values()) all.push(...list);
-    this.deps.store.save(all, material);
+    this.deps.store.save(() => {
+      const all: Binding[] = [];
+      for (const list of this.aors.values()) all.push(...list);
+      return all;
+    }, material);
   }
 
   /** Bindings saved by an earlier run, for peers that may still register. */

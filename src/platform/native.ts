@@ -1,0 +1,122 @@
+/**
+ * The one place that loads the native addon (native/build/Release/pbx_native.node). Everything
+ * above takes a NativeBinding as an injectable dependency, so logic tests run against a fake and
+ * the PBX keeps running (on the JS fallbacks) when the addon is missing or fails to load.
+ *
+ * The addon is loaded at runtime, never bundled: from dist/pbx.mjs it is
+ * ../native/build/Release/pbx_native.node, from the sources ../../native/..., and PBX_NATIVE
+ * names another file (the firmware image puts it next to the bundle).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const NATIVE_FILE = 'pbx_native.node';
+
+/** Options of a native media clock. */
+export interface NativeClockOptions {
+  /** Tick period in milliseconds (1..1000, default 20). */
+  periodMs?: number;
+  /** Ask for SCHED_FIFO (default true); granted only to root or with RLIMIT_RTPRIO. */
+  realtime?: boolean;
+  /** SCHED_FIFO priority 1..99 (default 20). */
+  priority?: number;
+  /** Deliveries queued towards JS before ticks are coalesced (1..64, default 4). */
+  queueSize?: number;
+}
+
+/** Counters of a native clock since its last start(). Lateness is against the tick's deadline. */
+export interface NativeClockStats {
+  periodMs: number;
+  running: boolean;
+  /** Periods elapsed since start (timerfd expirations, none lost). */
+  ticks: number;
+  /** Expirations beyond the first in one wake-up: the clock thread itself was late by a period. */
+  overruns: number;
+  /** Callbacks that reached JS. */
+  deliveries: number;
+  /** Wake-ups not delivered because the queue towards JS was full (coalesced into the next). */
+  droppedDeliveries: number;
+  /** Lateness when the JS callback ran (p50/p99 are histogram upper edges, 10 µs resolution). */
+  maxLateUs: number;
+  p50LateUs: number;
+  p99LateUs: number;
+  /** Lateness when the clock thread woke. */
+  maxWakeLateUs: number;
+  p50WakeLateUs: number;
+  p99WakeLateUs: number;
+  /** The clock thread runs SCHED_FIFO. */
+  realtime: boolean;
+  /** Why SCHED_FIFO was refused ('' when granted or not asked). */
+  realtimeError: string;
+}
+
+/** cb(ticks, lateUs): ticks counts periods since start (a jump > 1 means coalesced ticks). */
+export type NativeTickCallback = (ticks: number, lateUs: number) => void;
+
+export interface NativeClock {
+  /** Starts the thread; throws if already running. While running the clock keeps the process alive. */
+  start(cb: NativeTickCallback): void;
+  /** Stops and joins the thread; no callback fires afterwards; idempotent. */
+  stop(): void;
+  stats(): NativeClockStats;
+}
+
+export interface NativeBinding {
+  createClock(options?: NativeClockOptions): NativeClock;
+  /** Release stamp of the spandsp headers the addon was built with. */
+  spandspVersion(): string;
+  /** Generates DTMF for `digits` with spandsp and returns what spandsp's receiver detected. */
+  dtmfRoundTrip(digits: string): string;
+  readonly napiVersion: number;
+}
+
+export type NativeLoadResult =
+  | { ok: true; binding: NativeBinding; path: string }
+  | { ok: false; reason: string; tried: string[] };
+
+/**
+ * Where to look for the addon, in order: PBX_NATIVE when set (and only it), else next to the
+ * code, then native/build/Release one and two folders up (dist/ and src/platform/).
+ */
+export function nativeAddonCandidates(moduleDir: string, envPath: string | undefined): string[] {
+  if (envPath) return [resolve(envPath)];
+  return [
+    join(moduleDir, NATIVE_FILE),
+    resolve(moduleDir, '..', 'native', 'build', 'Release', NATIVE_FILE),
+    resolve(moduleDir, '..', '..', 'native', 'build', 'Release', NATIVE_FILE),
+  ];
+}
+
+let cached: NativeLoadResult | undefined;
+
+/**
+ * Loads the addon once per process. Never throws: a missing or broken addon is a result with
+ * the reason, so the caller can fall back and log it.
+ */
+export function loadNativeBinding(): NativeLoadResult {
+  if (cached) return cached;
+  const moduleDir = dirname(fileURLToPath(import.meta.url));
+  const tried = nativeAddonCandidates(moduleDir, process.env.PBX_NATIVE);
+  cached = loadFrom(tried);
+  return cached;
+}
+
+/** Loads the addon from the first existing path of `candidates` (exported for tests). */
+export function loadFrom(candidates: string[]): NativeLoadResult {
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    return { ok: false, reason: `native addon not found (run: node scripts/build-native.mjs)`, tried: candidates };
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const binding = require(path) as NativeBinding;
+    if (typeof binding?.createClock !== 'function') {
+      return { ok: false, reason: `${path} is not the PBX addon (no createClock)`, tried: candidates };
+    }
+    return { ok: true, binding, path };
+  } catch (e) {
+    return { ok: false, reason: `${path} failed to load: ${(e as Error).message}`, tried: candidates };
+  }
+}

@@ -21,6 +21,8 @@
         # No C++ exceptions anywhere: a throw can never cross the clock thread or a Node-API
         # boundary; errors become pending JS exceptions instead.
         "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS",
+        # A JS exception that cannot be thrown (a worker terminating) is dropped, not fatal.
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "_GNU_SOURCE"
       ],
       "cflags!": ["-fexceptions"],

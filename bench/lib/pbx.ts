@@ -37,6 +37,8 @@ export interface BundlePbx {
   rx(cmd: string): string;
   /** The last few kB the PBX printed. */
   tail(): string;
+  /** The DevTools WebSocket URL, when started with nodeArgs ['--inspect=127.0.0.1:0']. */
+  inspectorUrl(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -62,8 +64,11 @@ export async function startBundlePbx(opts: BundlePbxOptions): Promise<BundlePbx>
   const [cmd, args] = onCore(opts.cpu, process.execPath, [...(opts.nodeArgs ?? []), BUNDLE, 'run', '--config', dir]);
   const proc: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let inspector: string | undefined;
   const keep = (b: Buffer): void => {
-    out = (out + b.toString()).slice(-TAIL_CHARS);
+    const text = b.toString();
+    inspector ??= /Debugger listening on (ws:\/\/\S+)/.exec(text)?.[1];
+    out = (out + text).slice(-TAIL_CHARS);
   };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
@@ -107,7 +112,7 @@ export async function startBundlePbx(opts: BundlePbxOptions): Promise<BundlePbx>
     }
     await sleep(100);
   }
-  return { pid: proc.pid as number, port, dir, rx, tail: () => out, stop };
+  return { pid: proc.pid as number, port, dir, rx, tail: () => out, inspectorUrl: () => inspector, stop };
 }
 
 /** The [system] section every bench config uses: SIP on 127.0.0.1, state in the temp directory. */

@@ -116,3 +116,10 @@ export function udpReceiveBufferDrops(): number {
   const i = names.indexOf('RcvbufErrors');
   return i < 0 ? 0 : Number(values[i] ?? 0);
 }
+
+/** VmRSS split into anonymous memory (heap, stacks) and file-backed pages (the node binary, ICU data). */
+export function rssParts(pid: number): { anon: number; file: number } {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB$`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') };
+}

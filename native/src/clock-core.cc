@@ -63,6 +63,9 @@ int ClockCore::Start(TickSink* sink) {
     CloseFds();
     return rc;
   }
+  // Named here rather than in the thread, so the name is set before start() returns; tools
+  // (top -H, /proc/PID/task/*/comm) and the tests find the clock thread by it.
+  pthread_setname_np(thread_, "pbx-clock");
   running_ = true;
   return 0;
 }

@@ -79,8 +79,15 @@ void CallJs(Napi::Env env, Napi::Function callback, ClockState* state, TickSlot*
   int64_t late_ns = MonotonicNs() - slot->deadline_ns;
   state->delivery_late.Record(late_ns);
   state->deliveries++;
-  callback.Call({Napi::Number::New(env, static_cast<double>(slot->ticks)),
-                 Napi::Number::New(env, static_cast<double>(late_ns) / 1000.0)});
+  // Plain Node-API calls with their status ignored: while a worker terminates, JS cannot run and
+  // these fail; node-addon-api's wrappers would turn that failure into a fatal error. An
+  // exception thrown by the callback stays pending and Node reports it as uncaught.
+  napi_value argv[2];
+  napi_value recv;
+  if (napi_create_double(env, static_cast<double>(slot->ticks), &argv[0]) != napi_ok) return;
+  if (napi_create_double(env, static_cast<double>(late_ns) / 1000.0, &argv[1]) != napi_ok) return;
+  if (napi_get_undefined(env, &recv) != napi_ok) return;
+  napi_call_function(env, recv, callback, 2, argv, nullptr);
 }
 
 void OnTsfnFinalize(Napi::Env, TsfnHold* hold, ClockState* state) {

@@ -198,7 +198,7 @@ export class RtpSession implements RelayLeg {
   private readonly dtmfTimeoutMs: number;
   private dtmfExpireTimer: TimerHandle | undefined;
   private dtmfSending = false;
-  private dtmfQueue: Promise<void> = Promise.resolve();
+  private dtmfQueue: { schedule: ReturnType<typeof dtmfSendSchedule>; resolve: () => void }[] = [];
   private dtmfTimer: TimerHandle | undefined;
   private dtmfCancel: (() => void) | undefined;
   private lastSr: { middle: number; at: number } | undefined;
@@ -463,9 +463,21 @@ export class RtpSession implements RelayLeg {
     } catch (e) {
       return Promise.reject(e);
     }
-    const run = (): Promise<void> => new Promise<void>((resolve) => this.playDtmf(schedule, resolve));
-    this.dtmfQueue = this.dtmfQueue.then(run);
-    return this.dtmfQueue;
+    return new Promise<void>((resolve) => {
+      this.dtmfQueue.push({ schedule, resolve });
+      this.pumpDtmf();
+    });
+  }
+
+  /** Start the next queued digit now if none is on the wire (synchronously, so timing is exact). */
+  private pumpDtmf(): void {
+    if (this.dtmfSending) return;
+    const next = this.dtmfQueue.shift();
+    if (!next) return;
+    this.playDtmf(next.schedule, () => {
+      next.resolve();
+      this.pumpDtmf();
+    });
   }
 
   private playDtmf(schedule: ReturnType<typeof dtmfSendSchedule>, done: () => void): void {
@@ -615,6 +627,7 @@ export class RtpSession implements RelayLeg {
     this.dtmfExpireTimer?.cancel();
     this.dtmfTimer?.cancel();
     this.dtmfCancel?.();
+    for (const q of this.dtmfQueue.splice(0)) q.resolve();
     this.timeoutTimer = this.rtcpTimer = this.dtmfExpireTimer = this.dtmfTimer = undefined;
     this.rawSink = undefined;
     await Promise.all([this.rtp.close(), this.rtcp.close()]);

@@ -17,9 +17,8 @@
  * - Terminating / Terminated as in InviteSession.
  */
 import type { SipError } from '../../core/errors.ts';
-import { cseq, getHeader, getHeaders, toTag } from '../message/headers.ts';
+import { cseq, formatNameAddr, getHeader, getHeaders, parseNameAddr, parseUri, toTag } from '../message/headers.ts';
 import { newCallId, newTag } from '../message/ids.ts';
-import { formatNameAddr, parseNameAddr, parseUri } from '../message/headers.ts';
 import type { SipHeader, SipRequest, SipResponse, SipUri } from '../message/types.ts';
 import type { ClientTransaction } from '../transaction/types.ts';
 import type { Endpoint } from '../transport/types.ts';
@@ -148,6 +147,11 @@ export class InviteClientSession extends InviteSession {
   }
 
   protected override entered(_from: SessionState | undefined, to: SessionState): void {
+    // Forked 2xx are matched by Call-ID and From tag for as long as the session or its INVITE
+    // transaction lives, whichever is longer (the transaction's Timer M covers late forks).
+    if (to === S.Terminated && (this.tx === undefined || this.tx.state === 'Terminated')) {
+      this.env.table.removePending(this.callId, this.localTag, this);
+    }
     if (to === S.Cancelling) {
       this.sendCancel();
       this.timers.start('CancelGuard', 64 * this.env.T1, () => {
@@ -178,7 +182,7 @@ export class InviteClientSession extends InviteSession {
     this.tx = tx;
     this.invite = req;
     tx.onTerminated = () => {
-      if (this.tx === tx) this.env.table.removePending(this.callId, this.localTag, this);
+      if (this.tx === tx && this.state === S.Terminated) this.env.table.removePending(this.callId, this.localTag, this);
     };
     if (retry) {
       // A new transaction: CANCEL needs a provisional response of this one (9.1).

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { PbxError } from '../../../src/core/errors.ts';
 import { toSlin } from '../../../src/media/frame.ts';
 import type { G711Frame } from '../../../src/media/frame.ts';
-import { encodeUlaw } from '../../../src/media/g711.ts';
-import { dominantFrequency, toneRatio } from '../../../src/media/goertzel.ts';
+import { dominantFrequency } from '../../../src/media/goertzel.ts';
 import { serializeRtp, parseRtp } from '../../../src/rtp/packet.ts';
 import { buildRtcpReport, ntpFromUnixMs, ntpMiddle, parseRtcp } from '../../../src/rtp/rtcp.ts';
 import type { RtcpPacket } from '../../../src/rtp/rtcp.ts';
 import type { DtmfEvent } from '../../../src/rtp/telephone-event.ts';
 import { PortAllocator } from '../../../src/rtp/ports.ts';
+import { bindMediaSocket } from '../../../src/platform/udp-media.ts';
 import { RtpSession } from '../../../src/rtp/session.ts';
 import { harness, HOST, settle, waitFor } from './helpers.ts';
 import type { Harness } from './helpers.ts';
@@ -45,9 +45,6 @@ describe('RtpSession media', () => {
     const b = await h.open({ events: { onFrame: (f, m) => (frames.push({ ...f, data: f.data.slice() }), markers.push(m)) } });
     const a = await h.open({ remote: { address: HOST, port: b.localPort } });
     b.setRemote({ address: HOST, port: a.localPort });
-    const headers: { seq: number; ts: number; ssrc: number }[] = [];
-    const spy = await h.raw();
-    void spy;
     for (const pcm of toneFrames(1000, 50)) assert.ok(a.sendFrame({ format: 'slin', timestamp: 0, data: pcm }));
     await waitFor(() => frames.length === 50, 2000, '50 frames');
     const pcm = new Int16Array(50 * 160);
@@ -61,7 +58,6 @@ describe('RtpSession media', () => {
     assert.equal(a.stats.packetsSent, 50);
     assert.equal(a.stats.octetsSent, 8000);
     assert.equal(b.stats.packetsReceived, 50);
-    void headers;
   });
 
   test('a declared gap advances the timestamp and sets the marker (new talkspurt)', async () => {
@@ -148,10 +144,7 @@ describe('RtpSession media', () => {
 describe('RFC 4733 telephone-events', () => {
   test('send -> receive gives exactly the digits, each begin/end once, with durations', async () => {
     const events: DtmfEvent[] = [];
-    const wire: Uint8Array[] = [];
     const b = await h.open({ telephoneEventPt: 101, events: { onDtmf: (e) => events.push(e) } });
-    const tap = await h.raw((d) => wire.push(d.slice()));
-    void tap;
     const a = await h.open({ telephoneEventPt: 101, remote: { address: HOST, port: b.localPort } });
     b.setRemote({ address: HOST, port: a.localPort });
     const digits = '159#*0AD';
@@ -301,9 +294,6 @@ describe('ports', () => {
 
   test('a port held by another program is skipped', async () => {
     const base = 47000 + 2 * Math.floor(Math.random() * 1000);
-    const squatter = await h.raw();
-    void squatter;
-    const { bindMediaSocket } = await import('../../../src/platform/udp-media.ts');
     const held = await bindMediaSocket(HOST, base + 1, () => undefined);
     try {
       const alloc = new PortAllocator(base, base + 3);
@@ -323,7 +313,5 @@ describe('ports', () => {
     assert.equal(p.allocate(), 10004);
     assert.throws(() => new PortAllocator(10000, 10000), (e: unknown) => e instanceof PbxError && e.code === 'RTP_PORTS_EXHAUSTED');
     assert.throws(() => new PortAllocator(20000, 10000), PbxError);
-    void encodeUlaw;
-    void toneRatio;
   });
 });

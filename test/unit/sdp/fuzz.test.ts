@@ -88,19 +88,17 @@ describe('SDP fuzz', () => {
       const once = serializeSdp(sd);
       // Serialisation fills in what the parser tolerated missing (s=, t=); after that it is stable.
       assert.equal(serializeSdp(parseSdp(once, parseLimitsRoomy)), once, `unstable for ${JSON.stringify(s.slice(0, 300))}`);
-      for (const fn of [
-        () => negotiateAnswer(sd, { allow: ['alaw', 'ulaw'], address: '203.0.113.1', port: 20000, sessionId: 1, sessionVersion: 2 }),
-        () => parseAnswer(ourOffer, sd),
-      ]) {
-        try {
-          const r = fn();
-          if ('answer' in r) {
-            answered++;
-            assert.deepEqual(parseSdp(serializeSdp(r.answer)), r.answer);
-          }
-        } catch (e) {
-          expectSipError(e, s);
-        }
+      try {
+        const r = negotiateAnswer(sd, { allow: ['alaw', 'ulaw'], address: '203.0.113.1', port: 20000, sessionId: 1, sessionVersion: 2 });
+        answered++;
+        assert.deepEqual(parseSdp(serializeSdp(r.answer)), r.answer);
+      } catch (e) {
+        expectSipError(e, s);
+      }
+      try {
+        parseAnswer(ourOffer, sd);
+      } catch (e) {
+        expectSipError(e, s);
       }
       slowest = Math.max(slowest, performance.now() - t0);
     }

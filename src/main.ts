@@ -105,7 +105,8 @@ async function run(a: Args): Promise<number> {
   proc.onSignal('SIGTERM', stop);
   proc.onSignal('SIGINT', stop);
   proc.onSignal('SIGHUP', () => void pbx.reload());
-  return new Promise((resolve) => pbx.onStop(() => resolve(0)));
+  // Everything is flushed and closed by stop(); exit without waiting for stray timers.
+  return new Promise(() => pbx.onStop(() => proc.exit(0)));
 }
 
 async function main(): Promise<number> {
@@ -155,7 +156,8 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => proc.exit(code),
+  // Set the code and let the loop end: exiting at once can cut off output still queued on a pipe.
+  (code) => proc.setExitCode(code),
   (e) => {
     stdio.err(`pbx: ${(e as Error).stack ?? String(e)}\n`);
     proc.exit(1);

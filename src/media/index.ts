@@ -6,3 +6,4 @@ export * from './wav.ts';
 export * from './sound-file.ts';
 export * from './clock.ts';
 export * from './goertzel.ts';
+export * from './native-clock.ts';

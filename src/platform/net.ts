@@ -35,6 +35,12 @@ export async function bindUdp(
   });
   // After bind, socket errors (ICMP unreachable on some kernels) must not crash the process.
   sock.on('error', () => undefined);
+  // The default 208 KB receive buffer drops datagrams in registration storms (bench/RESULTS.md).
+  try {
+    sock.setRecvBufferSize(4 * 1024 * 1024);
+  } catch {
+    // capped by net.core.rmem_max; the kernel keeps what it allows
+  }
   const a = sock.address();
   let closed = false;
   return {

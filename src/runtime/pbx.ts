@@ -21,6 +21,8 @@ import { CommandRegistry } from '../cli/registry.ts';
 import { registerCoreCommands } from '../cli/commands/core.ts';
 import { registerSipCommands } from '../cli/commands/sip.ts';
 import { isIpAddress } from '../platform/net.ts';
+import { createMediaClock, type MediaClockChoice } from '../media/native-clock.ts';
+import { registerMediaCommands } from '../cli/commands/media.ts';
 
 export interface PbxStartOptions {
   source: ConfigSource;
@@ -40,6 +42,8 @@ export class Pbx {
   private stopListeners: (() => void)[] = [];
   private debugListeners = new Set<(line: string) => void>();
   private control?: ControlServer;
+  /** The 20 ms media clock: native (addon thread on timerfd) or the timer fallback. */
+  readonly media: MediaClockChoice;
 
   private constructor(
     readonly version: string,
@@ -55,6 +59,7 @@ export class Pbx {
   ) {
     this.startedAt = clock.wallNow();
     this.reloadedAt = this.startedAt;
+    this.media = createMediaClock({ time: clock, warn: (m) => log.child('media').warning(`using the timer media clock: ${m}`) });
   }
 
   /** Loads and validates the configuration, then starts every layer. Throws on invalid config. */
@@ -140,6 +145,7 @@ export class Pbx {
     pbx.watchQualify();
     registerCoreCommands(pbx.commands, pbx);
     registerSipCommands(pbx.commands, pbx);
+    registerMediaCommands(pbx.commands, pbx);
     try {
       pbx.control = await ControlServer.listen(config.system.control, {
         registry: pbx.commands,

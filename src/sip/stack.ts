@@ -15,6 +15,7 @@ import { TcpTransport } from './transport/tcp.ts';
 import { UdpTransport } from './transport/udp.ts';
 import type { Endpoint, ReceivedMessage, SipTransport, TransportEvents } from './transport/types.ts';
 import { extractResponseHeaders } from './bad-request.ts';
+import { DialogLayer } from './dialog/dialog-layer.ts';
 
 export interface StackLog {
   error(msg: string): void;
@@ -52,6 +53,8 @@ const ALLOW = 'REGISTER, OPTIONS, ACK, CANCEL, BYE, INVITE';
 
 export class SipStack {
   readonly transactions: TransactionLayer;
+  /** INVITE dialogs: in-dialog requests, ACK for 2xx, 2xx retransmission (RFC 3261 12-15). */
+  readonly dialogs: DialogLayer;
   readonly stats: StackStats = { received: 0, sent: 0, invalid: 0, answered400: 0, droppedBanned: 0 };
   debug: DebugMode = { mode: 'off' };
   private transports = new Map<string, SipTransport>();
@@ -65,8 +68,19 @@ export class SipStack {
       clock: opts.clock,
       send: (msg, dest) => this.sendRaw(msg, dest),
     });
-    this.transactions.onRequest = (tx, req, source) => this.dispatch(tx, req, source);
-    this.transactions.onStray = () => undefined;
+    this.dialogs = new DialogLayer({
+      clock: opts.clock,
+      transactions: this.transactions,
+      advertise: (dest) => this.advertise(dest),
+      userAgent: opts.userAgent,
+      onError: (e) => opts.log.error(`SIP dialog handler failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    });
+    // Requests with a To tag belong to a dialog (481 when none matches); the rest go by method.
+    this.transactions.onRequest = (tx, req, source) => {
+      if (!this.dialogs.receiveRequest(tx, req)) this.dispatch(tx, req, source);
+    };
+    // ACKs for 2xx and retransmitted 2xx responses have no transaction (RFC 3261 13.2.2.4, 17.1.1.2).
+    this.transactions.onStray = (r) => this.dialogs.receiveStray(r);
   }
 
   static async start(opts: SipStackOptions): Promise<SipStack> {
@@ -155,6 +169,7 @@ export class SipStack {
   }
 
   async close(): Promise<void> {
+    this.dialogs.close();
     this.transactions.close();
     for (const t of this.transports.values()) await t.close();
     this.transports.clear();

@@ -130,6 +130,14 @@ describe('console', () => {
     assert.match(r.stdout, /No such command/);
   });
 
+  test('timing test measures the native media clock', () => {
+    const out = pbx.rx('timing test 1');
+    assert.match(out, /^Media clock: native/m, 'the addon built by npm ci is loaded');
+    const m = /Ticks: (\d+) delivered of (\d+) due/.exec(out);
+    assert.ok(m, out);
+    assert.ok(Number(m[2]) >= 45 && Number(m[2]) <= 55, `about 50 ticks due in 1 s: ${out}`);
+  });
+
   test('sip show peer NAME shows the peer and its origin', () => {
     const out = pbx.rx('sip show peer 2000');
     assert.match(out, /Name\s+: 2000/);

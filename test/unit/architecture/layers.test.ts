@@ -28,6 +28,7 @@ const ALLOWED: Record<string, string[]> = {
   'sip/transaction': ['sip/transaction', 'sip/transport', 'sip/message'],
   'sip/auth': ['sip/auth', 'sip/message', 'sip/transport'],
   'sip/sdp': ['sip/sdp', 'sip/message'],
+  'sip/dialog': ['sip/dialog', 'sip/transaction', 'sip/transport', 'sip/message'],
   'sip/registrar': ['sip/registrar', 'sip/auth', 'sip/message', 'sip/transport', 'store'],
   store: ['store'],
   config: ['config', 'log/syslog-destination', 'log/index'],

@@ -3,6 +3,7 @@
 // otherwise it stops and prints the exact command to run.
 //   node scripts/ensure-system.mjs test     real peers for the tests (SIPp, baresip)
 //   node scripts/ensure-system.mjs bench    adds kamailio (the comparison registrar)
+//   node scripts/ensure-system.mjs firmware QEMU to boot the image (the image builder installs its own tools)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -10,6 +11,9 @@ const NEEDS = {
   test: [
     ['sipp', 'sip-tester'],
     ['baresip', 'baresip-core'],
+  ],
+  firmware: [
+    ['qemu-system-x86_64', 'qemu-system-x86'],
   ],
   bench: [
     ['sipp', 'sip-tester'],

@@ -17,9 +17,14 @@ export interface Clock {
   pending(): number;
 }
 
-/** The real clock: performance.now for intervals, Date.now for wall time. */
+/**
+ * The real clock: performance.now for intervals, Date.now for wall time. A `background` clock's
+ * timers do not keep the process alive (syslog reconnect backoff, close deadlines).
+ */
 export class SystemClock implements Clock {
   private live = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly opts: { background?: boolean } = {}) {}
 
   now(): number {
     return performance.now();
@@ -34,6 +39,7 @@ export class SystemClock implements Clock {
       this.live.delete(t);
       fn();
     }, Math.max(0, ms));
+    if (this.opts.background) t.unref();
     this.live.add(t);
     return {
       cancel: () => {

@@ -14,7 +14,7 @@ import { createSocket, type Socket as UdpSocket, type SocketOptions } from 'node
 import { lookup as dnsLookup } from 'node:dns';
 import { connect, isIP, type Socket as TcpSocket } from 'node:net';
 import { hostname } from 'node:os';
-import type { Clock, TimerHandle } from './clock.ts';
+import { SystemClock, type Clock, type TimerHandle } from './clock.ts';
 
 /** The machine's hostname as the kernel reports it (fallback for the syslog HOSTNAME field). */
 export function localHostname(): string {
@@ -233,34 +233,4 @@ export function connectTcp(host: string, port: number, events: TcpConnectionEven
  * A Clock whose timers do not keep the process alive: the syslog reconnect backoff and close
  * deadlines must not hold up a process that has nothing else left to do.
  */
-class BackgroundClock implements Clock {
-  private live = new Set<ReturnType<typeof setTimeout>>();
-
-  now(): number {
-    return performance.now();
-  }
-
-  wallNow(): number {
-    return Date.now();
-  }
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const t = setTimeout(() => {
-      this.live.delete(t);
-      fn();
-    }, Math.max(0, ms));
-    t.unref();
-    this.live.add(t);
-    return {
-      cancel: () => {
-        if (this.live.delete(t)) clearTimeout(t);
-      },
-    };
-  }
-
-  pending(): number {
-    return this.live.size;
-  }
-}
-
-export const backgroundClock: Clock = new BackgroundClock();
+export const backgroundClock: Clock = new SystemClock({ background: true });

@@ -1,0 +1,39 @@
+/**
+ * The Channel every technology implements (DESIGN.md): a named call leg with a state, caller
+ * ID, where it is in the dialplan, its media format, and a way to hang it up with a Q.850 cause.
+ * Media lives behind `rtp` for now (the only technology is SIP); bridges relay between two legs'
+ * RTP sessions.
+ */
+import type { HangupCause } from '../core/hangup-causes.ts';
+import type { RtpSession } from '../rtp/session.ts';
+
+/** Asterisk's channel states (the subset a SIP leg goes through). */
+export type ChannelState = 'Down' | 'Ring' | 'Ringing' | 'Up' | 'Busy';
+
+export interface CallerId {
+  name?: string;
+  number?: string;
+}
+
+export interface Channel {
+  readonly name: string;
+  readonly tech: string;
+  readonly direction: 'inbound' | 'outbound';
+  state: ChannelState;
+  readonly callerId: CallerId;
+  /** Dialplan position: context, extension, and the application running with its data. */
+  context: string;
+  exten: string;
+  application: string;
+  appData: string;
+  /** Negotiated audio format (ulaw, alaw), once known. */
+  format: string | undefined;
+  /** Name of the channel this one is bridged with. */
+  bridgedTo: string | undefined;
+  readonly variables: Map<string, string>;
+  /** Clock ms when the channel was created. */
+  readonly createdAt: number;
+  readonly rtp: RtpSession | undefined;
+  /** Hang up with a cause: BYE when up, a final response (inbound) or CANCEL (outbound) before. */
+  hangup(cause: HangupCause): void;
+}

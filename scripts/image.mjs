@@ -196,8 +196,20 @@ await step('initramfs', async () => {
 });
 
 // --- our files ---------------------------------------------------------------------------------
+const nativeFile = path.join(REPO, 'native/build/Release/pbx_native.node');
+let nativeNote = '';
 await step('bundle and overlay', async () => {
   await fs.copy(bundleFile, path.join(rootfs, 'usr/lib/pbx/pbx.mjs'));
+  // The native addon (timerfd media clock, spandsp) goes next to the bundle, where the runtime
+  // looks first, only when `npm ci` built it for this image's architecture; otherwise the PBX
+  // runs on the timer clock and logs why. The host must be the same Debian suite (glibc).
+  const hostArch = (await $`dpkg --print-architecture`).stdout.trim();
+  if (hostArch === board.arch && fs.existsSync(nativeFile)) {
+    await fs.copy(nativeFile, path.join(rootfs, 'usr/lib/pbx/pbx_native.node'));
+    nativeNote = `native addon ${mb(fileSize(nativeFile))}`;
+  } else {
+    nativeNote = hostArch === board.arch ? `no native addon (${path.relative(REPO, nativeFile)} not built)` : `no native addon (${board.arch} image on an ${hostArch} host: timer clock)`;
+  }
   await fs.copy(path.join(REPO, 'overlay'), rootfs, { filter: (src) => !src.endsWith('.in') && !src.endsWith('README.md') });
   const inittab = (await fs.readFile(path.join(REPO, 'overlay/etc/inittab.in'), 'utf8'))
     .split('\n')
@@ -227,7 +239,7 @@ await step('bundle and overlay', async () => {
   await fs.writeFile(path.join(rootfs, 'etc/pbx-release'),
     `PBX_VERSION=${version}\nPBX_BOARD=${board.name}\nPBX_ARCH=${board.arch}\nPBX_KERNEL=${kver}\nPBX_BUILT=${new Date().toISOString()}\n`);
   await $`ldconfig -r ${rootfs}`.nothrow();
-  return `${linked} busybox applet links`;
+  return `${linked} busybox applet links, ${nativeNote}`;
 });
 
 await step('trim', async () => {
@@ -348,6 +360,7 @@ const manifest = {
   partitions: plan.parts.map((p) => ({ number: p.number, name: p.name, startMiB: p.startMiB, sizeMiB: p.sizeMiB, contentBytes: p.content })),
   sizes: {
     bundle: fileSize(bundleFile),
+    nativeAddon: fs.existsSync(path.join(rootfs, 'usr/lib/pbx/pbx_native.node')) ? fileSize(nativeFile) : 0,
     vmlinuz: fileSize(vmlinuz),
     initrd: fileSize(initrd),
     rootUnpacked: await duBytes(rootfs),

@@ -103,7 +103,7 @@ export class SipDriver {
           stack.respond(tx, auth.challenge(req, { source: src, stale: true }));
           return;
         case 'bad-request':
-          stack.respond(tx, createResponse(req, 400, 'Bad Authorization Header', newTag()));
+          stack.respond(tx, createResponse(req, 400, result.reason === 'bad-uri' ? 'Digest URI Mismatch' : 'Bad Authorization Header', newTag()));
           return;
         case 'forbidden': {
           const banned = bans.recordFailure(src.address);
@@ -143,7 +143,7 @@ export class SipDriver {
     ch.state = 'Ring';
     const offerText = sdpOf(req);
     try {
-      if (offerText === undefined) throw new SipError('SDP_PARSE', 488, 'Offer Required');
+      if (offerText === undefined) throw new SipError('SDP_NOT_ACCEPTABLE', 488, 'Offer Required');
       const offer = parseSdp(offerText);
       // First pass settles the codec; the port comes from the RTP session opened for it.
       const pick = negotiateAnswer(offer, this.describe(src, 0, caller.allow));
@@ -261,7 +261,7 @@ export class SipDriver {
           },
           onAnswered: (sdp) => {
             try {
-              if (sdp === undefined) throw new SipError('SDP_PARSE', 488, 'No SDP in 200 OK');
+              if (sdp === undefined) throw new SipError('SDP_NOT_ACCEPTABLE', 488, 'No SDP in 200 OK');
               const neg = parseAnswer(offer, parseSdp(sdp));
               rtp.setRemote(neg.remote, neg.remoteRtcp);
               rtp.telephoneEventPt = neg.telephoneEventPt;

@@ -23,6 +23,11 @@ import { registerSipCommands } from '../cli/commands/sip.ts';
 import { isIpAddress } from '../platform/net.ts';
 import { createMediaClock, type MediaClockChoice } from '../media/native-clock.ts';
 import { registerMediaCommands } from '../cli/commands/media.ts';
+// calls (issue 3): the SIP channel driver, the demo dialplan and the channel console commands.
+import { SipDriver } from '../channels/sip-driver.ts';
+import { demoDialplan } from '../apps/demo-dialplan.ts';
+import { registerChannelCommands } from '../cli/commands/channels.ts';
+import { PortAllocator } from '../rtp/ports.ts';
 
 export interface PbxStartOptions {
   source: ConfigSource;
@@ -44,6 +49,8 @@ export class Pbx {
   private control?: ControlServer;
   /** The 20 ms media clock: native (addon thread on timerfd) or the timer fallback. */
   readonly media: MediaClockChoice;
+  /** calls (issue 3): the SIP channel driver; INVITEs go to it. */
+  calls?: SipDriver;
 
   private constructor(
     readonly version: string,
@@ -146,6 +153,23 @@ export class Pbx {
     registerCoreCommands(pbx.commands, pbx);
     registerSipCommands(pbx.commands, pbx);
     registerMediaCommands(pbx.commands, pbx);
+    // ---- calls (issue 3): INVITE -> SIP channel driver -> demo dialplan (phones dial, 600 echoes).
+    const callLog = log.child('channels');
+    const calls = new SipDriver({
+      clock,
+      config: () => pbx.config,
+      stack,
+      registrar,
+      auth,
+      bans,
+      ports: new PortAllocator(config.system.rtp.start, config.system.rtp.end),
+      log: callLog,
+      route: demoDialplan(clock, (m) => callLog.verbose(3, m)),
+    });
+    pbx.calls = calls;
+    stack.handle('INVITE', (tx, req, source) => calls.handleInvite(tx, req, source));
+    registerChannelCommands(pbx.commands, calls.channels, () => clock.now());
+    // ---- end calls
     try {
       pbx.control = await ControlServer.listen(config.system.control, {
         registry: pbx.commands,
@@ -254,6 +278,7 @@ export class Pbx {
     this.stopping ??= (async () => {
       this.log.child('core').notice(`PBX stopping (${mode})`);
       await this.control?.close();
+      this.calls?.hangupAll(); // calls (issue 3): BYE/CANCEL every leg while SIP is still up
       this.qualify.close();
       await this.stack.close();
       this.registrar.close();

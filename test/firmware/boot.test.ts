@@ -10,11 +10,14 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { loadBoard, buildPaths, packageVersion, REPO } from '../../firmware/lib/board.mjs';
-import { QemuGuest, ensureImage, freePort, sipOptions } from './qemu-guest.ts';
+import { QemuGuest, ensureImage, freePort, sipOptions, sipp, waitRescueShell } from './qemu-guest.ts';
 
 const enabled = process.env.PBX_FIRMWARE_TEST === '1';
 const boardName = process.env.PBX_FIRMWARE_BOARD ?? 'apu';
 const skip = enabled ? false : 'set PBX_FIRMWARE_TEST=1 to build the image (root, ~3 min) and boot it in QEMU TCG (~1 min)';
+/** How long SIP traffic runs while the card's write counter is watched (CI: 60 s; the issue asks 300). */
+const trafficSeconds = Number(process.env.PBX_FIRMWARE_TRAFFIC_SECONDS ?? 60);
+const PHONE = { ext: '2000', secret: 'Fw-Secr3t-2000' };
 
 describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
   const board = loadBoard(boardName);
@@ -43,13 +46,9 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
       if (status) figures.secondsToSipReady = Number(guest.secondsSinceStart.toFixed(1));
       return status;
     });
-    if (!board.qemu.directKernel) {
-      // The boot loader's prompt: pick the rescue label, which puts a root shell on the console
-      // instead of the setup menu (everything else, the PBX included, starts as usual).
-      await guest.waitFor(/boot: /, 60_000);
-      await guest.type('rescue\r');
-    }
-    await guest.waitFor(/PBX rescue shell/, 180_000);
+    // The rescue label puts a root shell on the console instead of the setup menu (everything
+    // else, the PBX included, starts as usual).
+    await waitRescueShell(guest, board);
     figures.secondsToConsole = Number(guest.secondsSinceStart.toFixed(1));
   });
 
@@ -103,5 +102,92 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
     }
     assert.ok(status, 'no answer to OPTIONS within 240 s of starting QEMU');
     assert.match(status, /^SIP\/2\.0 200 /);
+  });
+
+  /** pid of the `node ... pbx.mjs run` process in the guest (busybox: read /proc, no ps options). */
+  const pbxPid = async (): Promise<string> => {
+    const out = await guest.sh(
+      `for p in /proc/[0-9]*; do case "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" in *"pbx.mjs run"*) echo "PID=\${p#/proc/}";; esac; done`,
+    );
+    return out.match(/PID=(\d+)/)?.[1] ?? '';
+  };
+
+  /** kill -9 of the PBX; resolves with the seconds until it answers SIP again (init respawned it). */
+  const killPbx = async (): Promise<number> => {
+    const pid = await pbxPid();
+    assert.ok(pid, 'no `pbx run` process in the guest');
+    await guest.sh(`kill -9 ${pid}`);
+    const killedAt = Date.now();
+    // Give the dead process's socket time to go, so the answer comes from the new one.
+    await new Promise((r) => setTimeout(r, 500));
+    const status = await sipOptions(sipPort, 90_000);
+    assert.match(status ?? 'no answer within 90 s', /^SIP\/2\.0 200 /);
+    const newPid = await pbxPid();
+    assert.ok(newPid && newPid !== pid, `the PBX was not restarted (pid ${pid} -> ${newPid})`);
+    return Number(((Date.now() - killedAt) / 1000).toFixed(1));
+  };
+
+  const peerLine = async (): Promise<string> => {
+    const peers = await guest.sh('pbx -rx "sip show peers"', 60_000);
+    return peers.split('\n').find((l) => new RegExp(`^${PHONE.ext}\\b`).test(l.trim())) ?? `(no ${PHONE.ext} in:\n${peers})`;
+  };
+
+  test('SIPp registers a phone through the forwarded SIP port; after kill -9 init respawns the PBX and the registration is still listed', async () => {
+    // The factory pbx.conf has no phones: add one the way a PC edit of the card would, then let
+    // init restart the PBX to read it (this first kill is part of the set-up).
+    await guest.sh(
+      `mount -o remount,rw /cf && printf '%s = %s, Firmware test\\n' ${PHONE.ext} ${PHONE.secret} >> /cf/pbx.conf && sync; mount -o remount,ro /cf; grep -c '^${PHONE.ext} = ' /cf/pbx.conf`,
+    );
+    figures.respawnSecondsAfterConfigEdit = await killPbx();
+    const reg = await sipp(REPO, 'register-auth.xml', sipPort, ['-s', PHONE.ext, '-au', PHONE.ext, '-ap', PHONE.secret, '-set', 'expires', '600'], 30);
+    assert.equal(reg.status, 0, `SIPp REGISTER failed:\n${reg.output}`);
+    const before = await peerLine();
+    assert.match(before, /10\.0\.2\.2|127\.0\.0\.1/, before);
+
+    figures.respawnSecondsAfterKill9 = await killPbx();
+    const after = await peerLine();
+    // /data is RAM here (no data partition): the binding survives a process restart, not a reboot.
+    assert.equal(after, before);
+    const dataInRam = await guest.sh('cat /run/pbx/data-in-ram 2>/dev/null; grep " /data " /proc/mounts');
+    figures.dataOn = /tmpfs/.test(dataInRam) ? 'RAM (tmpfs)' : 'data partition';
+  });
+
+  test(`the card's write counter does not move during ${trafficSeconds} s of SIP traffic (REGISTER and OPTIONS every 3 s)`, async () => {
+    // /sys/block/<disk>/stat: field 5 is writes completed, field 7 sectors written.
+    const stat = async (): Promise<{ disk: string; writes: number; sectors: number }> => {
+      const out = await guest.sh('for d in /sys/block/*; do case ${d##*/} in loop*|ram*|zram*) ;; *) echo "${d##*/} $(cat $d/stat)";; esac; done');
+      const line = out.split('\n').find((l) => /^(sd|vd|hd|mmcblk)\S*\s+\d/.test(l));
+      assert.ok(line, `no disk in /sys/block:\n${out}`);
+      const f = line.trim().split(/\s+/);
+      return { disk: f[0], writes: Number(f[5]), sectors: Number(f[7]) };
+    };
+    await guest.sh('sync');
+    const start = await stat();
+    const end = Date.now() + trafficSeconds * 1000;
+    let registrations = 0;
+    let options = 0;
+    while (Date.now() < end) {
+      const reg = await sipp(REPO, 'register-auth.xml', sipPort, ['-s', PHONE.ext, '-au', PHONE.ext, '-ap', PHONE.secret, '-set', 'expires', '600'], 20);
+      assert.equal(reg.status, 0, `SIPp REGISTER failed:\n${reg.output}`);
+      registrations += 1;
+      assert.match((await sipOptions(sipPort, 10_000)) ?? 'no answer', /^SIP\/2\.0 200 /);
+      options += 1;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    const stop = await stat();
+    figures.trafficSeconds = trafficSeconds;
+    figures.trafficRequests = `${registrations} REGISTER (auth), ${options} OPTIONS`;
+    figures.cardSectorsWrittenDuringTraffic = stop.sectors - start.sectors;
+    assert.equal(stop.disk, start.disk);
+    assert.equal(stop.sectors - start.sectors, 0, `${stop.disk}: ${stop.sectors - start.sectors} sectors written`);
+    assert.equal(stop.writes - start.writes, 0, `${stop.disk}: ${stop.writes - start.writes} writes`);
+  });
+
+  test('`timing test` in the guest runs on the native clock when the image arch is the host arch (the addon built by npm ci is in the image)', async () => {
+    const hostArch = ({ x64: 'amd64', ia32: 'i386', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+    const out = await guest.sh('pbx -rx "timing test 2"', 90_000);
+    if (board.arch === hostArch) assert.match(out, /Media clock: native/, out);
+    else assert.match(out, /Media clock: timer fallback/, out);
+    figures.mediaClock = out.split('\n').find((l) => /Media clock/.test(l)) ?? out;
   });
 });

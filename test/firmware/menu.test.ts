@@ -13,7 +13,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBoard, buildPaths, packageVersion, REPO } from '../../firmware/lib/board.mjs';
-import { QemuGuest, ensureImage, freePort } from './qemu-guest.ts';
+import { QemuGuest, ensureImage, freePort, waitRescueShell } from './qemu-guest.ts';
 
 const enabled = process.env.PBX_FIRMWARE_TEST === '1';
 const boardName = process.env.PBX_FIRMWARE_BOARD ?? 'apu';
@@ -31,6 +31,8 @@ describe(`setup menu on the serial console of the ${boardName} image`, { skip },
   let syslogPort = 0;
   const received: string[] = [];
   let menuMissing = '';
+
+  const figures: Record<string, number | string> = {};
 
   const boot = async (): Promise<void> => {
     guest = new QemuGuest(board, { image: card, kernel: paths.kernel, initrd: paths.initrd, snapshot: false, forwards: [] });
@@ -64,7 +66,14 @@ describe(`setup menu on the serial console of the ${boardName} image`, { skip },
     await boot();
   });
 
+  const bootRescue = async (): Promise<QemuGuest> => {
+    guest = new QemuGuest(board, { image: card, kernel: paths.kernel, initrd: paths.initrd, snapshot: false, rescue: true, forwards: [] });
+    await waitRescueShell(guest, board);
+    return guest;
+  };
+
   after(async () => {
+    console.log(`# firmware menu figures (${boardName}, TCG): ${JSON.stringify(figures)}`);
     await guest?.stop();
     syslog?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -123,5 +132,64 @@ describe(`setup menu on the serial console of the ${boardName} image`, { skip },
     assert.match(status[0], new RegExp(`Syslog +10\\.0\\.2\\.2:${syslogPort}`));
     assert.match(status[0], /Storage +config on \/dev\/\S+3 \(vfat\), read-only/);
     assert.ok(await waitSyslog(/syslogd started|kernel/, 60_000), 'the log is forwarded again after the reboot');
+  });
+
+  test("the host's syslog listener gets the PBX's own RFC 5424 records and the kernel's messages", async (t) => {
+    if (menuMissing) return t.todo(menuMissing);
+    // After the reboot `pbx run` starts with the syslog server from pbx.conf and sends its records
+    // itself (RFC 5424, APP-NAME pbx); busybox syslogd -R forwards the system log (RFC 3164 lines).
+    const ready = await waitSyslog(/^<\d{1,3}>1 \d{4}-\d\d-\d\dT\S+ \S+ pbx \S+ \S+ [\s\S]*SIP ready on /, 180_000);
+    assert.ok(ready, `no RFC 5424 "SIP ready" record from APP-NAME pbx; got:\n${received.slice(-10).join('\n')}`);
+    const kernel = await waitSyslog(/^<\d{1,3}>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (\S+ )?kernel: /, 60_000);
+    assert.ok(kernel, `no kernel message forwarded by syslogd; got:\n${received.slice(-10).join('\n')}`);
+    figures.syslogRecords = received.length;
+  });
+
+  test('factory reset from the menu asks for confirmation, restores the default pbx.conf, and the box still boots', async (t) => {
+    if (menuMissing) return t.todo(menuMissing);
+    const g = guest!;
+    await g.waitFor(MENU_PROMPT, 60_000);
+    await g.type('8\r');
+    await g.waitFor(/Type yes to reset, anything else to go back: /, 30_000);
+    await g.type('no\r');
+    await g.waitFor(/Nothing changed\./, 30_000);
+    await g.waitFor(MENU_PROMPT, 30_000);
+    await g.type('8\r');
+    await g.waitFor(/Type yes to reset, anything else to go back: /, 30_000);
+    await g.type('yes\r');
+    await g.waitFor(/Factory defaults written to \/cf\/pbx\.conf\./, 60_000);
+    await g.waitFor(MENU_PROMPT, 120_000);
+    await g.type('9\r');
+    await g.waitFor(/Reboot the PBX now\? Calls in progress are cut\. \(y\/n\) \[n\]: /, 30_000);
+    await g.type('y\r');
+    await g.waitExit(120_000);
+    const r = await bootRescue();
+    assert.equal(await r.sh('cmp /cf/pbx.conf /usr/share/pbx/pbx.conf.default && echo SAME'), 'SAME');
+    assert.match(await r.sh('dmesg | grep -c "rcS: done"'), /^1$/m);
+  });
+
+  test('QEMU killed right after the menu remounted /cf read-write: the card still boots with the old or the new pbx.conf', async () => {
+    const r = guest!;
+    // A watcher prints CF42RW the moment /proc/mounts shows /cf read-write (shell builtins only, so
+    // it polls fast); the menu runs in the foreground on the console as init would run it.
+    await r.type(
+      `(while :; do while read -r dev mnt fs opts rest; do [ "$mnt" = /cf ] && case "$opts" in rw*) echo "CF$((40+2))RW"; exit 0;; esac; done < /proc/mounts; done) &\r`,
+    );
+    await r.type('node /usr/lib/pbx/pbx.mjs menu\r');
+    await r.waitFor(MENU_PROMPT, 120_000);
+    await r.type('3\r');
+    await r.waitFor(/Syslog server as HOST\[:PORT\]\[\/udp\|\/tcp\] \[none; - for none\]: /, 30_000);
+    await r.type('10.0.2.2:5514\r');
+    await r.waitFor(/CF42RW/, 60_000);
+    await r.powerCut();
+    figures.savedBeforeCut = /Saved to \/cf\/pbx\.conf/.test(r.transcript) ? 'yes' : 'no';
+
+    const after = await bootRescue();
+    const conf = await after.sh('cat /cf/pbx.conf');
+    const same = await after.sh('cmp -s /cf/pbx.conf /usr/share/pbx/pbx.conf.default && echo OLD || echo NEW');
+    if (same === 'NEW') assert.match(conf, /^syslog = 10\.0\.2\.2:5514\r?$/m, `neither the old nor the new pbx.conf:\n${conf}`);
+    figures.confAfterPowerCut = same;
+    const check = await after.sh('pbx check --config /cf; echo "rc=$?"', 60_000);
+    assert.match(check, /rc=0$/, check);
   });
 });

@@ -3,7 +3,9 @@
  * text, type a line. Used by the firmware tests; all host forwards listen on 127.0.0.1 only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { qemuArgs } from '../../firmware/lib/qemu.mjs';
@@ -106,6 +108,14 @@ export class QemuGuest {
     });
   }
 
+  /** Pulls the plug: SIGKILL to QEMU, as a power cut would (nothing in the guest runs after it). */
+  async powerCut(): Promise<void> {
+    if (this.exited !== undefined) return;
+    const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill('SIGKILL');
+    await gone;
+  }
+
   async stop(): Promise<void> {
     if (this.exited !== undefined) return;
     const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
@@ -203,4 +213,38 @@ export function ensureImage(boardName: string, image: string, repo: string): num
   const r = spawnSync(process.execPath, ['scripts/image.mjs', '--board', boardName], { cwd: repo, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`image build for ${boardName} failed (exit ${r.status})`);
   return Math.round((Date.now() - t) / 1000);
+}
+
+/**
+ * Boots to the rescue shell: the boot loader's prompt gets the `rescue` label (direct-kernel boards
+ * are started with pbx.rescue already), which puts a root shell on the console instead of the menu.
+ */
+export async function waitRescueShell(guest: QemuGuest, board: Record<string, any>, timeoutMs = 180_000): Promise<void> {
+  if (!board.qemu.directKernel) {
+    await guest.waitFor(/boot: /, 60_000);
+    await guest.type('rescue\r');
+  }
+  await guest.waitFor(/PBX rescue shell/, timeoutMs);
+}
+
+/** Runs one SIPp scenario from test/scenarios against 127.0.0.1:port; returns its exit status and errors. */
+export async function sipp(repo: string, scenario: string, port: number, args: string[], timeoutS = 20): Promise<{ status: number | null; output: string }> {
+  const work = mkdtempSync(join(tmpdir(), 'pbx-fw-sipp-'));
+  try {
+    const local = await freePort('udp');
+    const child = spawn(
+      'sipp',
+      ['-sf', join(repo, 'test/scenarios', scenario), '-i', '127.0.0.1', '-p', String(local), '-t', 'u1', '-m', '1',
+        '-timeout', `${timeoutS}s`, '-timeout_error', '-nostdin', '-trace_err', '-error_file', join(work, 'errors.log'), ...args, `127.0.0.1:${port}`],
+      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout!.on('data', (b: Buffer) => (output += b.toString('utf8')));
+    child.stderr!.on('data', (b: Buffer) => (output += b.toString('utf8')));
+    const status = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    if (existsSync(join(work, 'errors.log'))) output += readFileSync(join(work, 'errors.log'), 'utf8');
+    return { status, output: output.slice(-3000) };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

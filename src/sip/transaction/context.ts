@@ -99,3 +99,49 @@ export function transportFailure(e: unknown): SipError {
 export function timeoutFailure(timer: string): SipError {
   return new SipError('SIP_TIMEOUT', 408, 'Request Timeout', `transaction Timer ${timer} fired`);
 }
+
+/**
+ * How every transaction ends, shared by the four state machines: `shutdown()` (terminate without
+ * telling the TU), `timeout()` (Timer B, F or H: 408 to the TU) and `transportError()` (503 to
+ * the TU, reported once, never after shutdown, even when a zero wait timer already ended the
+ * transaction over a reliable transport). A TU report that throws still ends the transaction.
+ */
+export class TransactionEnding {
+  private stopped = false;
+  private failed = false;
+
+  constructor(
+    private readonly ctx: TransactionContext,
+    private readonly isTerminated: () => boolean,
+    private readonly toTerminated: () => void,
+  ) {}
+
+  shutdown(): void {
+    this.stopped = true;
+    this.end();
+  }
+
+  timeout(timer: string, report: ((err: SipError) => void) | undefined): void {
+    this.ctx.counters.timeouts++;
+    this.after(() => report?.(timeoutFailure(timer)));
+  }
+
+  transportError(e: unknown, report: ((err: SipError) => void) | undefined): void {
+    if (this.stopped || this.failed) return;
+    this.failed = true;
+    this.ctx.counters.transportErrors++;
+    this.after(() => report?.(transportFailure(e)));
+  }
+
+  private after(report: () => void): void {
+    try {
+      report();
+    } finally {
+      this.end();
+    }
+  }
+
+  private end(): void {
+    if (!this.isTerminated()) this.toTerminated();
+  }
+}

@@ -1,7 +1,7 @@
 import { cseq, getHeader, getHeaders } from '../message/headers.ts';
 import type { SipHeader, SipRequest, SipResponse } from '../message/types.ts';
 import type { Endpoint } from '../transport/types.ts';
-import { assertTransition, NamedTimers, timeoutFailure, transportFailure, type TransactionContext } from './context.ts';
+import { assertTransition, NamedTimers, TransactionEnding, type TransactionContext } from './context.ts';
 import type { ClientTransaction, ClientTransactionUser } from './types.ts';
 
 /** RFC 3261 Figure 5, with the Accepted state of RFC 6026 section 7.2. */
@@ -43,8 +43,7 @@ export class InviteClientTransaction implements ClientTransaction {
   readonly kind = 'invite' as const;
   onTerminated?: () => void;
   private current: InviteClientState | undefined;
-  private shutdown = false;
-  private failed = false;
+  private readonly ending: TransactionEnding;
   private readonly timers: NamedTimers<InviteClientTimer>;
   private intervalA = 0;
   private ack: SipRequest | undefined;
@@ -57,6 +56,7 @@ export class InviteClientTransaction implements ClientTransaction {
     private readonly user: ClientTransactionUser,
   ) {
     this.timers = new NamedTimers(ctx.clock);
+    this.ending = new TransactionEnding(ctx, () => this.current === S.Terminated, () => this.transition(S.Terminated));
   }
 
   get state(): InviteClientState {
@@ -101,8 +101,7 @@ export class InviteClientTransaction implements ClientTransaction {
 
   /** Shutdown: stop timers and leave the table without a TU callback. */
   terminate(): void {
-    this.shutdown = true;
-    if (this.current !== S.Terminated) this.transition(S.Terminated);
+    this.ending.shutdown();
   }
 
   /**
@@ -164,31 +163,15 @@ export class InviteClientTransaction implements ClientTransaction {
   }
 
   private timerB(): void {
-    this.ctx.counters.timeouts++;
-    try {
-      this.user.onTimeout(timeoutFailure('B'));
-    } finally {
-      if (this.current !== S.Terminated) this.transition(S.Terminated);
-    }
+    this.ending.timeout('B', (err) => this.user.onTimeout(err));
   }
 
   private transmit(msg: SipRequest): void {
     this.ctx.send(msg, this.dest).catch((e: unknown) => this.transportError(e));
   }
 
-  /**
-   * Reported once, even when the failed send was the last one before a zero wait timer ended the
-   * transaction (reliable transports), but never after terminate() (shutdown).
-   */
   private transportError(e: unknown): void {
-    if (this.shutdown || this.failed) return;
-    this.failed = true;
-    this.ctx.counters.transportErrors++;
-    try {
-      this.user.onTransportError(transportFailure(e));
-    } finally {
-      if (this.current !== S.Terminated) this.transition(S.Terminated);
-    }
+    this.ending.transportError(e, (err) => this.user.onTransportError(err));
   }
 }
 

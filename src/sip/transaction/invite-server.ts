@@ -1,7 +1,7 @@
 import { createResponse } from '../message/headers.ts';
 import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Endpoint } from '../transport/types.ts';
-import { assertTransition, NamedTimers, timeoutFailure, transportFailure, type TransactionContext } from './context.ts';
+import { assertTransition, NamedTimers, TransactionEnding, type TransactionContext } from './context.ts';
 import { TRYING_DELAY } from './timers.ts';
 import type { ServerTransaction } from './types.ts';
 import type { SipError } from '../../core/errors.ts';
@@ -51,8 +51,7 @@ export class InviteServerTransaction implements ServerTransaction {
   onTransportError?: (err: SipError) => void;
   onTerminated?: () => void;
   private current: InviteServerState | undefined;
-  private shutdown = false;
-  private failed = false;
+  private readonly ending: TransactionEnding;
   private readonly timers: NamedTimers<InviteServerTimer>;
   private intervalG = 0;
   private last: SipResponse | undefined;
@@ -64,6 +63,7 @@ export class InviteServerTransaction implements ServerTransaction {
     readonly branch: string,
   ) {
     this.timers = new NamedTimers(ctx.clock);
+    this.ending = new TransactionEnding(ctx, () => this.current === S.Terminated, () => this.transition(S.Terminated));
   }
 
   get state(): InviteServerState {
@@ -115,8 +115,7 @@ export class InviteServerTransaction implements ServerTransaction {
   }
 
   terminate(): void {
-    this.shutdown = true;
-    if (this.current !== S.Terminated) this.transition(S.Terminated);
+    this.ending.shutdown();
   }
 
   /** The only place that changes state and starts or stops timers (Figure 7). */
@@ -171,30 +170,14 @@ export class InviteServerTransaction implements ServerTransaction {
   }
 
   private timerH(): void {
-    this.ctx.counters.timeouts++;
-    try {
-      this.onTimeout?.(timeoutFailure('H'));
-    } finally {
-      if (this.current !== S.Terminated) this.transition(S.Terminated);
-    }
+    this.ending.timeout('H', (err) => this.onTimeout?.(err));
   }
 
   private transmit(res: SipResponse): void {
     this.ctx.send(res, this.source).catch((e: unknown) => this.transportError(e));
   }
 
-  /**
-   * Reported once, even when the failed send was the last one before a zero wait timer ended the
-   * transaction (reliable transports), but never after terminate() (shutdown).
-   */
   private transportError(e: unknown): void {
-    if (this.shutdown || this.failed) return;
-    this.failed = true;
-    this.ctx.counters.transportErrors++;
-    try {
-      this.onTransportError?.(transportFailure(e));
-    } finally {
-      if (this.current !== S.Terminated) this.transition(S.Terminated);
-    }
+    this.ending.transportError(e, (err) => this.onTransportError?.(err));
   }
 }

@@ -1,6 +1,6 @@
 import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Endpoint } from '../transport/types.ts';
-import { assertTransition, NamedTimers, timeoutFailure, transportFailure, type TransactionContext } from './context.ts';
+import { assertTransition, NamedTimers, TransactionEnding, type TransactionContext } from './context.ts';
 import type { ClientTransaction, ClientTransactionUser } from './types.ts';
 
 /** RFC 3261 Figure 6. */
@@ -38,8 +38,7 @@ export class NonInviteClientTransaction implements ClientTransaction {
   readonly kind = 'non-invite' as const;
   onTerminated?: () => void;
   private current: NonInviteClientState | undefined;
-  private shutdown = false;
-  private failed = false;
+  private readonly ending: TransactionEnding;
   private readonly timers: NamedTimers<NonInviteClientTimer>;
   private intervalE = 0;
 
@@ -51,6 +50,7 @@ export class NonInviteClientTransaction implements ClientTransaction {
     private readonly user: ClientTransactionUser,
   ) {
     this.timers = new NamedTimers(ctx.clock);
+    this.ending = new TransactionEnding(ctx, () => this.current === S.Terminated, () => this.transition(S.Terminated));
   }
 
   get state(): NonInviteClientState {
@@ -79,8 +79,7 @@ export class NonInviteClientTransaction implements ClientTransaction {
   }
 
   terminate(): void {
-    this.shutdown = true;
-    if (this.current !== S.Terminated) this.transition(S.Terminated);
+    this.ending.shutdown();
   }
 
   /** The only place that changes state and starts or stops timers (Figure 6). */
@@ -125,30 +124,14 @@ export class NonInviteClientTransaction implements ClientTransaction {
   }
 
   private timerF(): void {
-    this.ctx.counters.timeouts++;
-    try {
-      this.user.onTimeout(timeoutFailure('F'));
-    } finally {
-      if (this.current !== S.Terminated) this.transition(S.Terminated);
-    }
+    this.ending.timeout('F', (err) => this.user.onTimeout(err));
   }
 
   private transmit(): void {
     this.ctx.send(this.request, this.dest).catch((e: unknown) => this.transportError(e));
   }
 
-  /**
-   * Reported once, even when the failed send was the last one before a zero wait timer ended the
-   * transaction (reliable transports), but never after terminate() (shutdown).
-   */
   private transportError(e: unknown): void {
-    if (this.shutdown || this.failed) return;
-    this.failed = true;
-    this.ctx.counters.transportErrors++;
-    try {
-      this.user.onTransportError(transportFailure(e));
-    } finally {
-      if (this.current !== S.Terminated) this.transition(S.Terminated);
-    }
+    this.ending.transportError(e, (err) => this.user.onTransportError(err));
   }
 }

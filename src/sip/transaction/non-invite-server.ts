@@ -1,7 +1,7 @@
 import type { SipError } from '../../core/errors.ts';
 import type { SipRequest, SipResponse } from '../message/types.ts';
 import type { Endpoint } from '../transport/types.ts';
-import { assertTransition, NamedTimers, transportFailure, type TransactionContext } from './context.ts';
+import { assertTransition, NamedTimers, TransactionEnding, type TransactionContext } from './context.ts';
 import type { ServerTransaction } from './types.ts';
 
 /** RFC 3261 Figure 8. */
@@ -39,8 +39,7 @@ export class NonInviteServerTransaction implements ServerTransaction {
   onTransportError?: (err: SipError) => void;
   onTerminated?: () => void;
   private current: NonInviteServerState | undefined;
-  private shutdown = false;
-  private failed = false;
+  private readonly ending: TransactionEnding;
   private readonly timers: NamedTimers<NonInviteServerTimer>;
   private last: SipResponse | undefined;
 
@@ -51,6 +50,7 @@ export class NonInviteServerTransaction implements ServerTransaction {
     readonly branch: string,
   ) {
     this.timers = new NamedTimers(ctx.clock);
+    this.ending = new TransactionEnding(ctx, () => this.current === S.Terminated, () => this.transition(S.Terminated));
   }
 
   get state(): NonInviteServerState {
@@ -84,8 +84,7 @@ export class NonInviteServerTransaction implements ServerTransaction {
   }
 
   terminate(): void {
-    this.shutdown = true;
-    if (this.current !== S.Terminated) this.transition(S.Terminated);
+    this.ending.shutdown();
   }
 
   /** The only place that changes state and starts or stops timers (Figure 8). */
@@ -113,18 +112,7 @@ export class NonInviteServerTransaction implements ServerTransaction {
     this.ctx.send(res, this.source).catch((e: unknown) => this.transportError(e));
   }
 
-  /**
-   * Reported once, even when the failed send was the last one before a zero wait timer ended the
-   * transaction (reliable transports), but never after terminate() (shutdown).
-   */
   private transportError(e: unknown): void {
-    if (this.shutdown || this.failed) return;
-    this.failed = true;
-    this.ctx.counters.transportErrors++;
-    try {
-      this.onTransportError?.(transportFailure(e));
-    } finally {
-      if (this.current !== S.Terminated) this.transition(S.Terminated);
-    }
+    this.ending.transportError(e, (err) => this.onTransportError?.(err));
   }
 }

@@ -7,6 +7,7 @@ import { firmwareSystem } from './firmware-system.ts';
 import { SetupMenu, type MenuDeps } from './menu.ts';
 import { openConsoleLines } from '../platform/console-tty.ts';
 import { listMounts, runCommand } from '../platform/system.ts';
+import { stdio } from '../platform/terminal.ts';
 
 export { SetupMenu, MENU_TITLES, type MenuDeps } from './menu.ts';
 export { getSystemValue, setSystemValues } from './conf-edit.ts';
@@ -44,7 +45,7 @@ export function parseMenuArgs(argv: string[]): MenuArgs | { error: string } {
 export async function runMenu(argv: string[], deps?: Partial<MenuDeps>): Promise<number> {
   const args = parseMenuArgs(argv);
   if ('error' in args) {
-    (deps?.io ?? { write: (t: string) => void process.stderr.write(t) }).write(`pbx menu: ${args.error}\n`);
+    (deps?.io ?? { write: (t: string) => stdio.err(t) }).write(`pbx menu: ${args.error}\n`);
     return 2;
   }
   const version = deps?.version ?? (typeof PBX_VERSION === 'string' ? PBX_VERSION : 'dev');

@@ -21,6 +21,7 @@ import { CommandRegistry } from '../cli/registry.ts';
 import { registerCoreCommands } from '../cli/commands/core.ts';
 import { registerSipCommands } from '../cli/commands/sip.ts';
 import { isIpAddress } from '../platform/net.ts';
+import { proc } from '../platform/process.ts';
 import { createMediaClock, type MediaClockChoice } from '../media/native-clock.ts';
 import { registerMediaCommands } from '../cli/commands/media.ts';
 // calls (issue 3): the SIP channel driver, the demo dialplan and the channel console commands.
@@ -80,7 +81,7 @@ export class Pbx {
     const log = createLogger(loggerOptions(config, opts.stdout));
     const core = log.child('core');
     for (const w of loaded.warnings) core.warning(`${w.file}:${w.line}: ${w.reason}`);
-    core.notice(`PBX ${opts.version} starting (node ${nodeVersion()}), configuration from ${describeSource(opts.source)}`);
+    core.notice(`PBX ${opts.version} starting (node ${proc.nodeVersion()}), configuration from ${describeSource(opts.source)}`);
 
     const sipLog = log.child('sip');
     const regLog = log.child('registrar');
@@ -331,8 +332,4 @@ function levelLog(log: Logger): (level: 'debug' | 'info' | 'warn' | 'error', msg
 
 function describeSource(source: ConfigSource): string {
   return 'files' in source ? 'the built-in demo' : source.dir;
-}
-
-function nodeVersion(): string {
-  return typeof process === 'object' ? process.version : 'unknown';
 }

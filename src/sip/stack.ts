@@ -227,7 +227,8 @@ export class SipStack {
         handler(tx, req, source);
         return;
       }
-      if (req.method === 'ACK') return;
+      // ACKs never arrive here: for non-2xx the INVITE transaction absorbs them, for 2xx they are
+      // strays that go to the dialog layer.
       if (req.method === 'OPTIONS') {
         tx.respond(this.optionsResponse(req));
         return;
@@ -238,9 +239,7 @@ export class SipStack {
     } catch (e) {
       const err = e instanceof SipError ? e : undefined;
       if (!err) this.opts.log.error(`SIP handler for ${req.method} failed: ${(e as Error).stack ?? String(e)}`);
-      if (req.method !== 'ACK') {
-        this.respond(tx, createResponse(req, err?.status ?? 500, err?.reason, newTag()));
-      }
+      this.respond(tx, createResponse(req, err?.status ?? 500, err?.reason, newTag()));
     }
   }
 

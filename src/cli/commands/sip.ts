@@ -5,7 +5,7 @@ import { CommandError, type CommandRegistry } from '../registry.ts';
 import { isoTime, table } from './format.ts';
 import { isIpAddress } from '../../platform/net.ts';
 
-function peerHost(pbx: Pbx, peer: SipPeer, bindings: Binding[]): { host: string; port: string } {
+function peerHost(peer: SipPeer, bindings: Binding[]): { host: string; port: string } {
   if (peer.host !== 'dynamic') return { host: peer.host, port: String(peer.port ?? 5060) };
   const b = bindings[0];
   return b ? { host: b.reach.address, port: String(b.reach.port) } : { host: '(Unspecified)', port: '0' };
@@ -29,7 +29,7 @@ export function registerSipCommands(r: CommandRegistry, pbx: Pbx): void {
       for (const name of peerNames(pbx)) {
         const peer = pbx.config.peers.get(name)!;
         const bindings = pbx.registrar.lookup(name);
-        const { host, port } = peerHost(pbx, peer, bindings);
+        const { host, port } = peerHost(peer, bindings);
         const status = pbx.qualify.describe(name);
         if (peer.qualify === false) unmonitored++;
         else if (status.startsWith('OK') || status.startsWith('LAGGED')) online++;

@@ -56,6 +56,17 @@ test('only src/platform imports node:* modules', () => {
   assert.deepEqual(offenders, []);
 });
 
+test('only src/platform touches the process and Buffer globals', () => {
+  const offenders: string[] = [];
+  for (const f of files(SRC)) {
+    const rel = relative(SRC, f);
+    if (rel.startsWith('platform/')) continue;
+    const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$|^import .*$/gm, '');
+    if (/\bprocess\.[a-zA-Z]|\bBuffer\.[a-zA-Z]/.test(code)) offenders.push(rel);
+  }
+  assert.deepEqual(offenders, []);
+});
+
 test('layers import only from the layers below them', () => {
   const offenders: string[] = [];
   for (const f of files(SRC)) {

@@ -13,6 +13,8 @@ export type ChannelState = 'Down' | 'Ring' | 'Ringing' | 'Up' | 'Busy';
 export interface CallerId {
   name?: string;
   number?: string;
+  /** Asterisk presentation name (allowed_not_screened, prohib ...), set by SetCallerPres. */
+  presentation?: string;
 }
 
 export interface Channel {
@@ -20,7 +22,7 @@ export interface Channel {
   readonly tech: string;
   readonly direction: 'inbound' | 'outbound';
   state: ChannelState;
-  readonly callerId: CallerId;
+  callerId: CallerId;
   /** Dialplan position: context, extension, and the application running with its data. */
   context: string;
   exten: string;

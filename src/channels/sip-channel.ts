@@ -10,6 +10,14 @@ import type { ChannelRegistry } from '../core/channel-registry.ts';
 import type { RtpSession } from '../rtp/session.ts';
 import type { InviteClientSession, InviteServerSession, SessionEnd } from '../sip/dialog/index.ts';
 import { causeForSipStatus } from '../core/hangup-causes.ts';
+import type { G711Format } from '../media/frame.ts';
+import { RtpChannelMedia } from './channel-media.ts';
+
+/** Asterisk's UNIQUEID: `<epoch seconds>.<sequence>`, unique over the process life. */
+let uniqueSeq = 0;
+function nextUniqueId(wallMs: number): string {
+  return `${Math.floor(wallMs / 1000)}.${uniqueSeq++}`;
+}
 
 export interface SipChannelOptions {
   name: string;
@@ -38,12 +46,15 @@ export class SipChannel implements Channel {
   readonly direction: 'inbound' | 'outbound';
   readonly peer: string;
   state: ChannelState = 'Down';
-  readonly callerId: CallerId;
+  callerId: CallerId;
+  readonly uniqueId: string;
   context: string;
   exten: string;
+  priority = 1;
+  language = 'en';
   application = '';
   appData = '';
-  format: string | undefined;
+  format: G711Format | undefined;
   bridgedTo: string | undefined;
   readonly variables = new Map<string, string>();
   readonly createdAt: number;
@@ -55,6 +66,8 @@ export class SipChannel implements Channel {
   cause: HangupCause | undefined;
   private pendingCause: HangupCause | undefined;
   private readonly listeners: ((cause: HangupCause) => void)[] = [];
+  private readonly hangupController = new AbortController();
+  private channelMedia: RtpChannelMedia | undefined;
 
   constructor(private readonly o: SipChannelOptions) {
     this.name = o.name;
@@ -64,7 +77,19 @@ export class SipChannel implements Channel {
     this.context = o.context;
     this.exten = o.exten;
     this.createdAt = o.clock.now();
+    this.uniqueId = nextUniqueId(o.clock.wallNow());
     o.registry.add(this);
+  }
+
+  /** Aborted when the channel ends: dialplan applications waiting on it stop. */
+  get hangupSignal(): AbortSignal {
+    return this.hangupController.signal;
+  }
+
+  /** Audio and DTMF for dialplan applications, created on first use (undefined without RTP). */
+  get media(): RtpChannelMedia | undefined {
+    if (!this.channelMedia && this.rtp && !this.ended) this.channelMedia = new RtpChannelMedia(this.rtp);
+    return this.channelMedia;
   }
 
   get ended(): boolean {
@@ -81,6 +106,13 @@ export class SipChannel implements Channel {
     if (this.ended || this.state !== 'Ring' || this.direction !== 'inbound') return;
     this.state = 'Ringing';
     (this.session as InviteServerSession).ringing();
+  }
+
+  /** Inbound: 183 Session Progress with our SDP (early media: prompts before the answer). */
+  progress(): void {
+    if (this.ended || this.direction !== 'inbound' || !this.answerSdp) return;
+    if (this.state !== 'Ring' && this.state !== 'Ringing') return;
+    (this.session as InviteServerSession).progress(183, this.answerSdp);
   }
 
   /** Inbound: 200 OK with our SDP; the RTP timeout starts now (no media is due before). */
@@ -121,6 +153,8 @@ export class SipChannel implements Channel {
     if (this.cause !== undefined) return;
     this.cause = cause;
     this.o.registry.remove(this);
+    this.channelMedia?.detach();
+    this.hangupController.abort(new Error(`${this.name} hung up`));
     const rtp = this.rtp;
     if (rtp) {
       rtp.events = {};

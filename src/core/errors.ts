@@ -58,6 +58,13 @@ export const ERROR_CODES = {
   RTP_DTMF: 'an RFC 4733 telephone-event could not be sent or is malformed',
   MEDIA_FORMAT: 'a sound file has a format the PBX cannot play (8 kHz mono PCM, u-law or A-law)',
   MEDIA_TONE: 'a tone was asked for that the country table does not define',
+  SOUND_NOT_FOUND: 'a prompt does not exist in any format for the language or in en',
+  DIALPLAN_INVALID: 'extensions.conf has an error at file:line (the running dialplan is kept)',
+  DIALPLAN_EXPRESSION: 'a $[ ] expression or ${ } substitution could not be evaluated',
+  DIALPLAN_FUNCTION: 'a dialplan function is unknown or was called with bad arguments',
+  DIALPLAN_APP: 'a dialplan application is unknown, not available yet, or failed',
+  DIALPLAN_STEP_LIMIT: 'a channel ran more dialplan steps than `maxsteps` allows (runaway loop stopped)',
+  DB_FULL: 'the AstDB reached its configured size bound; the write was refused',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -38,6 +38,8 @@ const ALLOWED: Record<string, string[]> = {
   channels: ['channels', 'sip', 'rtp', 'media', 'config', 'log', 'core/hangup-causes', 'core/channel-registry'],
   core: ['core', 'channels/channel', 'rtp', 'media'],
   apps: ['apps', 'channels', 'core', 'rtp', 'media'],
+  // The dialplan runs above the applications it calls (Dial, Echo) and reads the AstDB from store.
+  dialplan: ['dialplan', 'apps', 'channels', 'core', 'rtp', 'media', 'store', 'config'],
   rtp: ['rtp', 'media'],
 };
 

@@ -4,6 +4,9 @@
 //   node scripts/ensure-system.mjs test     real peers for the tests (SIPp, baresip)
 //   node scripts/ensure-system.mjs bench    adds kamailio (the comparison registrar)
 //   node scripts/ensure-system.mjs firmware QEMU to boot the image (the image builder installs its own tools)
+//   node scripts/ensure-system.mjs sounds   the English prompts (Playback, Say*): Debian installs the wav files in
+//                                           /usr/share/asterisk/sounds/en_US_f_Allison; asterisk-core-sounds-en adds the en link
+// An entry is [binary or absolute file path that shows the package is there, package].
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -11,6 +14,12 @@ const NEEDS = {
   test: [
     ['sipp', 'sip-tester'],
     ['baresip', 'baresip-core'],
+    ['/usr/share/asterisk/sounds/en/hello-world.wav', 'asterisk-core-sounds-en-wav'],
+    ['/usr/share/asterisk/sounds/en/hello-world.wav', 'asterisk-core-sounds-en'],
+  ],
+  sounds: [
+    ['/usr/share/asterisk/sounds/en/hello-world.wav', 'asterisk-core-sounds-en-wav'],
+    ['/usr/share/asterisk/sounds/en/hello-world.wav', 'asterisk-core-sounds-en'],
   ],
   firmware: [
     ['qemu-system-x86_64', 'qemu-system-x86'],
@@ -28,7 +37,8 @@ if (!wanted) {
   process.exit(2);
 }
 
-const which = (cmd) => ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/bin', '/sbin'].some((d) => existsSync(`${d}/${cmd}`));
+const which = (cmd) =>
+  cmd.startsWith('/') ? existsSync(cmd) : ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/bin', '/sbin'].some((d) => existsSync(`${d}/${cmd}`));
 const missing = [...new Set(wanted.filter(([cmd]) => !which(cmd)).map(([, pkg]) => pkg))];
 if (missing.length === 0) process.exit(0);
 

@@ -34,6 +34,8 @@ export interface Extension {
   callerId?: string;
   /** Priorities sorted ascending. */
   priorities: Priority[];
+  /** `exten => 100,hint,SIP/100`: the device(s) whose state the extension shows; never executed. */
+  hint?: { value: string; source: SourceRef };
   source: SourceRef;
 }
 

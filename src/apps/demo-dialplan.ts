@@ -6,6 +6,7 @@
 import type { Clock } from '../platform/clock.ts';
 import type { SipChannel } from '../channels/sip-channel.ts';
 import { DEFAULT_DIAL_TIMEOUT_MS, ECHO_EXTENSION, type SipDriver } from '../channels/sip-driver.ts';
+import { HANGUP_CAUSES } from '../core/hangup-causes.ts';
 import { dial } from './dial.ts';
 import { echo } from './echo.ts';
 
@@ -15,6 +16,11 @@ export function demoDialplan(clock: Clock, log: (message: string) => void, timeo
       echo(ch);
       return;
     }
-    dial(ch, [ch.exten], driver, { clock, timeoutMs, log }).catch((e: unknown) => log(`Dial failed: ${e instanceof Error ? e.message : String(e)}`));
+    dial(ch, [ch.exten], driver, { clock, timeoutMs, log })
+      .then((outcome) => {
+        // Dial() leaves the caller to the dialplan; this one ends after it.
+        if (!ch.ended) ch.hangup(outcome.cause ?? HANGUP_CAUSES.NORMAL_CLEARING);
+      })
+      .catch((e: unknown) => log(`Dial failed: ${e instanceof Error ? e.message : String(e)}`));
   };
 }

@@ -10,7 +10,67 @@ export interface DemoConfig {
 /** The demo configuration; the control socket and the data directory go under `runDir`. */
 export function demoConfig(runDir: string): DemoConfig {
   const dir = runDir.replace(/\/+$/, '');
-  return { files: { 'pbx.conf': demoPbxConf(dir) } };
+  return { files: { 'pbx.conf': demoPbxConf(dir), 'extensions.conf': demoExtensionsConf(dir) } };
+}
+
+/** The demo dialplan: the phones (generated from pbx.conf) plus a tour of what the dialplan does. */
+function demoExtensionsConf(runDir: string): string {
+  return `; extensions.conf - the dialplan, exactly as Asterisk reads it.
+;
+; The phones from pbx.conf live in the generated context 'pbx-phones' (each number rings its
+; phone for 20 s; 600 is the echo test). Show it all with:  pbx -rx "dialplan show"
+
+[general]
+static = yes
+writeprotect = no
+autofallthrough = yes
+
+[globals]
+DEMO_GREETING = demo-congrats
+
+[phones]
+include => pbx-phones
+include => demo
+
+[demo]
+; 500: Asterisk's classic demo menu. Press 1 for the echo test, 2 to hear your extension,
+; 3 to record a message and hear it back, # to leave.
+exten => 500,1,Goto(demo-menu,s,1)
+
+; 501: your caller ID name as stored with:  pbx -rx 'database put cidname 2000 "Front desk"'
+exten => 501,1,Answer()
+ same => n,LookupCIDName()
+ same => n,Verbose(1,Caller is \${CALLERID(name)} <\${CALLERID(num)}>)
+ same => n,SayDigits(\${CALLERID(num)})
+ same => n,Hangup()
+
+; 502: office hours (Mon-Fri 09:00-17:59) or not.
+exten => 502,1,Answer()
+ same => n,GotoIfTime(09:00-17:59,mon-fri,*,*?open)
+ same => n,Playback(please-try-call-later&goodbye)
+ same => n,Hangup()
+ same => n(open),Playback(hello-world&goodbye)
+ same => n,Hangup()
+
+[demo-menu]
+exten => s,1,Answer()
+ same => n,Set(TIMEOUT(digit)=5)
+ same => n,Set(TIMEOUT(response)=10)
+ same => n(instruct),Background(\${DEMO_GREETING})
+ same => n,WaitExten()
+exten => 1,1,Playback(demo-echotest)
+ same => n,Echo()
+exten => 2,1,SayNumber(\${CALLERID(num)})
+ same => n,Goto(s,instruct)
+exten => 3,1,Record(${runDir}/msg%d.wav,3,30)
+ same => n,Playback(\${RECORDED_FILE})
+ same => n,Goto(s,instruct)
+exten => #,1,Playback(demo-thanks)
+ same => n,Hangup()
+exten => i,1,Playback(invalid)
+ same => n,Goto(s,instruct)
+exten => t,1,Goto(#,1)
+`;
 }
 
 function demoPbxConf(runDir: string): string {
@@ -56,7 +116,7 @@ verbose = 3
 ; EXTENSION = SECRET, NAME
 ; A SIP phone registers with the extension as user name and the secret as password.
 ; Each phone gets a voicemail box, and phones call each other by extension.
-; Dial 600 for the echo test.
+; Dial 600 for the echo test, 500 for the demo menu (extensions.conf next to this file).
 2000 = amber-kettle-42, Alice
 2001 = velvet-harbor-17, Bob
 `;

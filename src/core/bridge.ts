@@ -1,7 +1,7 @@
 /**
  * A two-party bridge: the media of two answered legs relayed packet by packet (the JS relay now,
  * a native relay through the same RelayFactory later), and the rule that when one leg hangs up
- * the other is hung up with the same cause.
+ * the other is hung up with the same cause (unless it is the one the bridge keeps: Dial's `g`).
  */
 import type { Channel } from '../channels/channel.ts';
 import { createJsRelay, type MediaRelay, type RelayFactory } from '../rtp/relay.ts';
@@ -20,6 +20,8 @@ export class Bridge {
     readonly a: BridgeableChannel,
     readonly b: BridgeableChannel,
     factory: RelayFactory = createJsRelay,
+    /** Stays up when the other leg hangs up (Dial's `g` option: the caller continues in the dialplan). */
+    private readonly keep?: BridgeableChannel,
   ) {
     this.relay = a.rtp && b.rtp ? factory(a.rtp, b.rtp) : undefined;
     a.bridgedTo = b.name;
@@ -32,6 +34,10 @@ export class Bridge {
     if (this.stopped) return;
     this.stopped = true;
     this.relay?.stop();
+    if (other === this.keep) {
+      other.bridgedTo = undefined;
+      return;
+    }
     other.hangup(cause);
   }
 }

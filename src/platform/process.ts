@@ -6,6 +6,11 @@ export const proc = {
   env(name: string): string | undefined {
     return process.env[name];
   },
+  /** ENV(name)=value from the dialplan; an empty value removes the variable, as setenv/unsetenv. */
+  setEnv(name: string, value: string): void {
+    if (value === '') delete process.env[name];
+    else process.env[name] = value;
+  },
   envAll(): Record<string, string | undefined> {
     return { ...process.env };
   },

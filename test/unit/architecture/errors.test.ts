@@ -14,13 +14,18 @@ function files(dir: string): string[] {
   });
 }
 
-const CODE = /'((?:CONFIG|SIP|SDP|RTP|MEDIA|AUTH|STORE|CONTROL|NATIVE|DIALPLAN|ANALOG|MENU)_[A-Z_]+)'/g;
+// A quoted code-shaped string; `name: 'DIALPLAN_EXISTS'` is a dialplan function's name, not a code.
+const CODE = /(?<!name: )'((?:CONFIG|SIP|SDP|RTP|MEDIA|AUTH|STORE|CONTROL|NATIVE|DIALPLAN|ANALOG|MENU|SOUND)_[A-Z_]+)'/g;
+// Any code given to PbxError/SipError directly (DB_FULL: `DB_` strings are also variable names).
+const THROWN = /(?:PbxError|SipError)\(\s*'([A-Z][A-Z_]+)'/g;
 
 test('every code used in src/ is in ERROR_CODES', () => {
   const used = new Set<string>();
   for (const f of files(join(ROOT, 'src'))) {
     if (f.endsWith('core/errors.ts')) continue;
-    for (const m of readFileSync(f, 'utf8').matchAll(CODE)) used.add(m[1]);
+    const text = readFileSync(f, 'utf8');
+    for (const m of text.matchAll(CODE)) used.add(m[1]);
+    for (const m of text.matchAll(THROWN)) used.add(m[1]);
   }
   const missing = [...used].filter((c) => !(c in ERROR_CODES));
   assert.deepEqual(missing, [], 'add these to ERROR_CODES and docs/errors.md');

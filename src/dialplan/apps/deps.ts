@@ -1,0 +1,35 @@
+/**
+ * What the non-media applications need besides their AppContext: the PBX's clock and logger,
+ * the AstDB, the SIP driver for Dial(), and the pieces other dialplan modules build (variable
+ * assignment with functions and inheritance, time specifications). Optional members have
+ * defaults that use the real platform (shell, files, Math.random).
+ */
+import type { Clock } from '../../platform/clock.ts';
+import type { SipDriver } from '../../channels/sip-driver.ts';
+import type { AstDb, DialplanChannel, FunctionEnv, TimeSpec } from '../types.ts';
+import type { DialplanLog } from '../exec/deps.ts';
+
+export interface ApplicationDeps {
+  clock: Clock;
+  log: DialplanLog;
+  db: AstDb;
+  /** Set(name=value): channel variable (`_`/`__` kept) or `FUNC(args)` write; default expr/ assign. */
+  setVariable?(env: FunctionEnv, name: string, value: string): void;
+  /** `times,weekdays,mdays,months[,tz]`; default timespec.ts parseTimeSpec (throws on bad text). */
+  parseTimeSpec?(text: string): TimeSpec;
+  /** The SIP driver Dial() places legs through (undefined: Dial reports CHANUNAVAIL). */
+  sip?(): SipDriver | undefined;
+  /** Copies inheritable variables (`_X` as X, `__X` as __X) to a new leg; default expr/ inheritVariables. */
+  inheritVariables?(from: DialplanChannel, to: DialplanChannel): void;
+  /** A number in [0, 1) (Random()); default Math.random. */
+  random?(): number;
+  /** Exit status of `sh -c command` (System, TrySystem); default platform/shell.ts. */
+  runShell?(command: string): Promise<number>;
+  /** Text of a file or undefined (ReadFile); default platform/fs.ts. */
+  readFile?(path: string): string | undefined;
+  /**
+   * Plays an in-band tone to an answered channel until the returned function is called (Busy()
+   * and Congestion() on an answered call); without it those applications just wait silently.
+   */
+  playTone?(channel: DialplanChannel, tone: 'busy' | 'congestion'): () => void;
+}

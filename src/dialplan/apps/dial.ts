@@ -1,0 +1,124 @@
+/**
+ * Dial() as a dialplan application over apps/dial.ts: parses `Dial(SIP/2000&SIP/2001,20,r)`,
+ * `Dial(SIP/trunk/5551234)` and `Dial(SIP/5551234@trunk)`, the timeout and the options we honour
+ * (r ringback, m treated as r until music on hold exists, g continue after the callee hangs up;
+ * t, T and the others are accepted and ignored). After a failure the dialplan continues (with
+ * the 1.4 n+101 jump on BUSY when that priority exists); after an answered call it ends, unless
+ * `g` and the caller is still there. Inheritable variables (`_X`, `__X`) go to every leg.
+ */
+import { SipChannel } from '../../channels/sip-channel.ts';
+import { dial, type DialTarget } from '../../apps/dial.ts';
+import type { AppResult, DialplanApplication, DialplanChannel } from '../types.ts';
+import type { ApplicationDeps } from './deps.ts';
+import { jumpPlus101 } from './database.ts';
+import { inheritVariables } from '../expr/variables.ts';
+
+export interface DialRequest {
+  /** SIP targets in order. */
+  targets: DialTarget[];
+  /** Technologies we cannot place calls on (`DAHDI/1`, `IAX2/...`), as written. */
+  unsupported: string[];
+  timeoutMs: number | undefined;
+  /** Option letter -> its parenthesised argument ('' when none). */
+  options: Map<string, string>;
+}
+
+/** `r`, `m(class)`, `D(digits)` ... -> letter -> argument. */
+export function parseDialOptions(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < text.length; i++) {
+    const letter = text[i]!;
+    if (/\s/.test(letter)) continue;
+    let arg = '';
+    if (text[i + 1] === '(') {
+      const close = text.indexOf(')', i + 2);
+      arg = close < 0 ? text.slice(i + 2) : text.slice(i + 2, close);
+      i = close < 0 ? text.length : close;
+    }
+    out.set(letter, arg);
+  }
+  return out;
+}
+
+/** Dial's arguments: `Tech/resource[&Tech/resource...][,timeout][,options][,URL]`. */
+export function parseDialArgs(args: string[]): DialRequest {
+  const targets: DialTarget[] = [];
+  const unsupported: string[] = [];
+  for (const raw of (args[0] ?? '').split('&')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const slash = item.indexOf('/');
+    const tech = slash < 0 ? item : item.slice(0, slash);
+    const resource = slash < 0 ? '' : item.slice(slash + 1);
+    if (tech.toUpperCase() !== 'SIP' || resource === '') {
+      unsupported.push(item);
+      continue;
+    }
+    const at = resource.indexOf('@');
+    if (at >= 0) {
+      targets.push({ peer: resource.slice(at + 1).replace(/:\d+$/, ''), number: resource.slice(0, at) });
+      continue;
+    }
+    const [peer, number] = resource.split('/');
+    targets.push({ peer: peer!, ...(number ? { number } : {}) });
+  }
+  const seconds = Number.parseFloat((args[1] ?? '').trim());
+  return {
+    targets,
+    unsupported,
+    timeoutMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined,
+    options: parseDialOptions(args[2] ?? ''),
+  };
+}
+
+/** Asterisk's inheritance: `_X` reaches the new leg as X, `__X` as __X (and goes on from there). */
+export function inheritVariablesDefault(from: DialplanChannel, to: DialplanChannel): void {
+  inheritVariables(from.variables, to.variables);
+}
+
+export function dialApplication(deps: ApplicationDeps): DialplanApplication {
+  return {
+    name: 'Dial',
+    synopsis: 'Place a call and connect to the current channel',
+    syntax: 'Dial(Technology/Resource[&Technology2/Resource2[&...]][,timeout[,options[,URL]]])',
+    description: [
+      'This application will place calls to one or more specified channels. As soon as one of the requested channels answers, the originating channel will be answered, if it has not already been answered. These two channels will then be active in a bridged call. All other channels that were requested will then be hung up.',
+      'Unless there is a timeout specified, the Dial application will wait indefinitely until one of the called channels answers, the user hangs up, or if all of the called channels are busy or unavailable. Dialplan executing will continue if no requested channels can be called, or if the timeout expires. This application will report normal termination if the originating channel hangs up, or if the call is bridged and either of the parties in the bridge ends the call.',
+      'Resources: SIP/peer, SIP/peer/number, SIP/number@peer. This application sets DIALSTATUS (CHANUNAVAIL, CONGESTION, NOANSWER, BUSY, ANSWER, CANCEL), DIALEDTIME and ANSWEREDTIME. When DIALSTATUS is BUSY and priority n+101 exists, the channel continues there (the Asterisk 1.4 habit).',
+      'Options: r - indicate ringing to the calling party; m - music on hold is not available yet, ringing is indicated instead; g - proceed with dialplan execution at the next priority if the destination channel hangs up. t, T and the other Asterisk options are accepted and have no effect.',
+    ].join('\n\n'),
+    async run(ctx): Promise<AppResult> {
+      const ch = ctx.channel;
+      const req = parseDialArgs(ctx.args);
+      for (const u of req.unsupported) {
+        const tech = u.split('/')[0] ?? u;
+        ctx.log('warning', `Unable to create channel of type '${tech}' (cause 66 - Channel not implemented)`);
+      }
+      const driver = deps.sip?.();
+      if (req.targets.length === 0 || !driver || !(ch instanceof SipChannel)) {
+        if (req.targets.length > 0) ctx.log('warning', `Dial: ${ch.name} cannot place SIP calls`);
+        ch.variables.set('DIALSTATUS', 'CHANUNAVAIL');
+        return { kind: 'next' };
+      }
+      const o = req.options;
+      if (o.has('m')) ctx.log('notice', 'Dial: music on hold (m) is not available yet; indicating ringing instead');
+      const keepCaller = o.has('g');
+      const dialing = dial(ch, req.targets, driver, {
+        clock: deps.clock,
+        timeoutMs: req.timeoutMs,
+        ringback: o.has('r') || o.has('m'),
+        continueOnCalleeHangup: keepCaller,
+        onLeg: (leg) => (deps.inheritVariables ?? inheritVariablesDefault)(ch, leg),
+        log: (m) => deps.log.verbose(3, m),
+      });
+      // `core show channels` shows Dial's own data, not apps/dial.ts's rewrite of it.
+      ch.appData = ctx.rawArgs;
+      const outcome = await dialing;
+      if (outcome.cause !== undefined && !outcome.answered) ch.variables.set('HANGUPCAUSE', String(outcome.cause));
+      if (outcome.answered) return keepCaller && !ch.hangupSignal.aborted ? { kind: 'next' } : { kind: 'hangup' };
+      if (outcome.status === 'CANCEL') return { kind: 'hangup' };
+      if (outcome.status === 'BUSY') return jumpPlus101(ctx);
+      return { kind: 'next' };
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The per-channel execution state the executor and the flow applications share: the stack of
+ * Gosub/Macro calls in progress (Return and MacroExit end the innermost one of their kind) and
+ * the runaway-loop step count. Kept in a WeakMap keyed by channel so applications reach it
+ * through the channel they were given, without widening the AppContext contract.
+ */
+import type { DialplanChannel } from '../types.ts';
+
+/** One Gosub or Macro call in progress. */
+export interface Frame {
+  readonly kind: 'gosub' | 'macro';
+  /** The context the call started in (a macro ends when the channel leaves it). */
+  readonly context: string;
+  /** Set by Return/MacroExit, or by a Return that unwinds through this frame. */
+  ended: boolean;
+}
+
+export interface ExecutionState {
+  /** Innermost last. */
+  readonly frames: Frame[];
+  /** Priorities run since the channel last spent time waiting. */
+  steps: number;
+  /** Priorities run in total (the event loop gets a turn every YIELD_EVERY). */
+  total: number;
+}
+
+const states = new WeakMap<DialplanChannel, ExecutionState>();
+
+export function beginExecution(channel: DialplanChannel): ExecutionState {
+  const s: ExecutionState = { frames: [], steps: 0, total: 0 };
+  states.set(channel, s);
+  return s;
+}
+
+export function endExecution(channel: DialplanChannel): void {
+  states.delete(channel);
+}
+
+export function executionOf(channel: DialplanChannel): ExecutionState | undefined {
+  return states.get(channel);
+}
+
+/** How many macros are running on the channel (Asterisk stops nesting at 7). */
+export function macroDepth(channel: DialplanChannel): number {
+  return states.get(channel)?.frames.filter((f) => f.kind === 'macro').length ?? 0;
+}
+
+/**
+ * Ends the innermost call of `kind` and every call started inside it (Return inside a Macro
+ * inside a Gosub returns from the Gosub). False when there is none (Return without Gosub).
+ */
+export function endInnermost(channel: DialplanChannel, kind: Frame['kind']): boolean {
+  const frames = states.get(channel)?.frames ?? [];
+  for (let i = frames.length - 1; i >= 0; i--) {
+    if (frames[i]!.kind !== kind || frames[i]!.ended) continue;
+    for (let j = i; j < frames.length; j++) frames[j]!.ended = true;
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,210 @@
+/**
+ * The dialplan as the running PBX holds it: extensions.conf (if the user wrote one) plus the
+ * contexts pbx.conf implies (generated.ts), parsed and checked against the registered
+ * applications, the [globals], the AstDB, the prompts, the functions and applications, and the
+ * executor every inbound channel runs through. A reload parses everything again and swaps the
+ * dialplan only when it has no error: running channels continue with the new one at their next
+ * priority, as Asterisk's do after `dialplan reload`.
+ */
+import { systemClock, type Clock } from '../platform/clock.ts';
+import { paths } from '../platform/fs.ts';
+import { proc } from '../platform/process.ts';
+import { regularFileInfo } from '../platform/file-info.ts';
+import type { ConfigError } from '../core/errors.ts';
+import { diskReader, memoryReader, parseConfFile, type ConfFile, type ConfigSource, type PbxConfig } from '../config/index.ts';
+import type { ConfParseResult } from '../config/conf-parser.ts';
+import type { Logger } from '../log/index.ts';
+import { TimerMediaClock, type MediaClock } from '../media/clock.ts';
+import { SoundLibrary } from '../media/sounds.ts';
+import { AstDb } from '../store/astdb.ts';
+import type { SipDriver } from '../channels/sip-driver.ts';
+import type { Dialplan, DialplanChannel, DialplanFunction, DialplanLookup, FunctionEnv } from '../dialplan/types.ts';
+import { dialplanFromConf, type DialplanParseResult } from '../dialplan/parse/index.ts';
+import { createLookup } from '../dialplan/match/index.ts';
+import { substitute, withFunctions } from '../dialplan/expr/index.ts';
+import { createFunctionRegistry } from '../dialplan/functions/index.ts';
+import { runDialplan, type DialplanLog } from '../dialplan/exec/index.ts';
+import { createApplicationRegistry, type ApplicationRegistry } from '../dialplan/apps/registry.ts';
+import { GENERATED_FILE, generatedDialplanText } from '../dialplan/generated.ts';
+import { parseConfText } from '../config/conf-parser.ts';
+
+export const EXTENSIONS_CONF = 'extensions.conf';
+
+export interface DialplanServiceOptions {
+  source: ConfigSource;
+  config: () => PbxConfig;
+  clock: Clock;
+  mediaClock: MediaClock;
+  log: Logger;
+  sip: () => SipDriver | undefined;
+  /** Where the prompts are (default /usr/share/asterisk/sounds). */
+  soundsDir?: string;
+  /** Runaway-loop bound: priorities a channel may run without waiting (default 10,000). */
+  maxSteps?: number;
+}
+
+interface Active {
+  dialplan: Dialplan;
+  lookup: DialplanLookup;
+}
+
+export class DialplanService {
+  readonly db: AstDb;
+  readonly sounds: SoundLibrary;
+  readonly functions: Map<string, DialplanFunction> = createFunctionRegistry();
+  readonly applications: ApplicationRegistry;
+  readonly globals = new Map<string, string>();
+  private active: Active | undefined;
+  private readonly dlog: DialplanLog;
+
+  constructor(
+    private readonly o: DialplanServiceOptions,
+    db?: AstDb,
+  ) {
+    const config = o.config();
+    const log = o.log;
+    this.dlog = {
+      error: (m) => log.error(m),
+      warning: (m) => log.warning(m),
+      notice: (m) => log.notice(m),
+      verbose: (level, m) => log.verbose(level, m),
+      debug: (level, m) => log.debug(level, m),
+    };
+    this.db = db ?? new AstDb({ dir: paths.join(config.system.data, 'astdb'), wallNow: () => o.clock.wallNow(), log: (level, m) => {
+        if (level === 'error') log.error(m);
+        else if (level === 'warn') log.warning(m);
+        else if (level === 'info') log.verbose(3, m);
+        else log.debug(1, m);
+      },
+    });
+    this.sounds = new SoundLibrary(o.soundsDir !== undefined ? { dir: o.soundsDir } : {});
+    this.applications = createApplicationRegistry({
+      clock: o.clock,
+      log: this.dlog,
+      db: this.db,
+      sip: o.sip,
+      media: {
+        clock: o.mediaClock,
+        toneZone: () => o.config().system.country,
+        recordingDir: paths.join(o.config().system.data, 'recordings'),
+      },
+    });
+  }
+
+  /** The dialplan in force (undefined before the first successful load). */
+  get dialplan(): Dialplan | undefined {
+    return this.active?.dialplan;
+  }
+
+  /**
+   * Parses extensions.conf plus the generated contexts for `config`; applies the result when it
+   * has no error. Returns the parse result either way (errors are file:line).
+   */
+  load(config: PbxConfig = this.o.config()): DialplanParseResult {
+    const result = this.parse(config);
+    if (result.dialplan) {
+      const cleared = !this.active || result.dialplan.general.clearGlobalVars;
+      this.active = { dialplan: result.dialplan, lookup: createLookup(result.dialplan) };
+      this.applyGlobals(result.dialplan, cleared);
+    }
+    return result;
+  }
+
+  /** Parse without applying (pbx check, reload's first step). */
+  parse(config: PbxConfig): DialplanParseResult {
+    return parseDialplanFor(this.o.source, config, {
+      knownApps: (n) => this.applications.known(n),
+      suggestApp: (n) => this.applications.suggest(n),
+      unavailableApp: (n) => this.applications.unavailable(n),
+    });
+  }
+
+  /** For the SIP driver: does `exten` exist in `context` (404 otherwise, as chan_sip answers)? */
+  exists(context: string, exten: string, callerId?: string): boolean {
+    return this.active?.lookup.exists(context, exten, callerId) ?? false;
+  }
+
+  /** Runs an inbound channel through the dialplan until it ends. */
+  run(channel: DialplanChannel): Promise<void> {
+    return runDialplan(channel, {
+      dialplan: () => {
+        const a = this.active!;
+        return { lookup: a.lookup, autoFallthrough: a.dialplan.general.autoFallthrough };
+      },
+      applications: this.applications,
+      substitute,
+      functionEnv: (ch) => this.functionEnv(ch),
+      sounds: this.sounds,
+      clock: this.o.clock,
+      log: this.dlog,
+      ...(this.o.maxSteps !== undefined ? { maxSteps: this.o.maxSteps } : {}),
+    });
+  }
+
+  functionEnv(channel: DialplanChannel | undefined): FunctionEnv {
+    const base: FunctionEnv = {
+      channel,
+      globals: this.globals,
+      db: this.db,
+      lookup: this.active!.lookup,
+      now: () => this.o.clock.wallNow(),
+      env: (name) => proc.env(name),
+      setEnv: (name, value) => proc.setEnv(name, value),
+      stat: (path) => {
+        const info = regularFileInfo(path);
+        return info ? { size: info.size, mtimeMs: info.mtimeMs, isDirectory: false } : undefined;
+      },
+      log: (level, message) => (level === 'verbose' ? this.o.log.verbose(3, message) : level === 'warning' ? this.o.log.warning(message) : this.o.log.notice(message)),
+    };
+    return withFunctions(base, this.functions);
+  }
+
+  /** [globals] values are substituted once, in file order, like pbx_config does at load. */
+  private applyGlobals(dialplan: Dialplan, clear: boolean): void {
+    if (clear) this.globals.clear();
+    for (const g of dialplan.globals) {
+      this.globals.set(g.name, substitute(g.value, this.functionEnv(undefined)));
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/**
+ * `pbx check`: parse the dialplan for a configuration with the real application registry (so
+ * unknown and not-yet-available applications are reported at file:line), touching no data
+ * directory (an in-memory AstDB) and starting no clock.
+ */
+export function checkDialplan(source: ConfigSource, config: PbxConfig, log: Logger): DialplanParseResult {
+  const service = new DialplanService(
+    { source, config: () => config, clock: systemClock, mediaClock: new TimerMediaClock(systemClock), log, sip: () => undefined },
+    new AstDb(),
+  );
+  return service.parse(config);
+}
+
+/** extensions.conf (optional) + the generated contexts, as one dialplan. */
+export function parseDialplanFor(
+  source: ConfigSource,
+  config: PbxConfig,
+  options: Parameters<typeof dialplanFromConf>[1] = {},
+): DialplanParseResult {
+  const io = 'files' in source ? memoryReader(source.files) : diskReader(source.dir);
+  const user: ConfParseResult = parseConfFile(EXTENSIONS_CONF, io);
+  const present = user.conf.files.length > 0;
+  const userErrors = present ? user.errors : user.errors.filter((e) => !(e.file === EXTENSIONS_CONF && e.line === 0));
+  const definesPhones = user.conf.sections.some((s) => s.name === 'phones' && !s.templateOnly);
+  const generated = parseConfText(GENERATED_FILE, generatedDialplanText(config, !definesPhones));
+  const conf: ConfFile = {
+    file: present ? EXTENSIONS_CONF : GENERATED_FILE,
+    sections: [...user.conf.sections, ...generated.conf.sections],
+    files: [...user.conf.files, ...generated.conf.files],
+  };
+  const problems: { errors: ConfigError[]; warnings: ConfigError[] } = {
+    errors: [...userErrors, ...generated.errors],
+    warnings: [...user.warnings, ...generated.warnings],
+  };
+  return dialplanFromConf(conf, options, problems);
+}

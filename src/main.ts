@@ -10,10 +10,11 @@
 import { proc } from './platform/process.ts';
 import { stdio } from './platform/terminal.ts';
 import { paths } from './platform/fs.ts';
-import { checkConfig, demoConfig, loadConfig, parseConfText, type ConfigSource } from './config/index.ts';
+import { demoConfig, loadConfig, parseConfText, type ConfigSource } from './config/index.ts';
 import { DEFAULT_SYSTEM } from './config/model.ts';
 import { readTextIfExists } from './platform/fs.ts';
 import { Pbx } from './runtime/pbx.ts';
+import { checkAll } from './runtime/check.ts';
 import { runInteractive, runOnce } from './cli/client.ts';
 import { runMenu } from './menu/index.ts';
 
@@ -124,7 +125,7 @@ async function main(): Promise<number> {
     case 'run':
       return run(a);
     case 'check': {
-      const res = checkConfig(configSource(a));
+      const res = checkAll(configSource(a));
       if (res.output) stdio.out(res.output.endsWith('\n') ? res.output : `${res.output}\n`);
       return res.ok ? 0 : 1;
     }

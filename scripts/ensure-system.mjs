@@ -2,7 +2,7 @@
 // Installs the Debian packages a task needs, when missing. As root it runs apt-get itself;
 // otherwise it stops and prints the exact command to run.
 //   node scripts/ensure-system.mjs test     real peers for the tests (SIPp, baresip)
-//   node scripts/ensure-system.mjs bench    adds kamailio (the comparison registrar)
+//   node scripts/ensure-system.mjs bench    adds kamailio (the comparison registrar) and gcc (bench/relay)
 //   node scripts/ensure-system.mjs firmware QEMU to boot the image (the image builder installs its own tools)
 //   node scripts/ensure-system.mjs sounds   the English prompts (Playback, Say*): Debian installs the wav files in
 //                                           /usr/share/asterisk/sounds/en_US_f_Allison; asterisk-core-sounds-en adds the en link
@@ -27,6 +27,8 @@ const NEEDS = {
   bench: [
     ['sipp', 'sip-tester'],
     ['kamailio', 'kamailio'],
+    // bench/relay compiles its RTP generator and reference relay (C) at bench time.
+    ['gcc', 'gcc'],
   ],
 };
 

@@ -51,6 +51,8 @@ export interface BundlePbxOptions {
   startMs?: number;
   /** Extra node options, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] to profile a run. */
   nodeArgs?: string[];
+  /** Other files of the config directory (e.g. sip.conf), same @PORT@/@DIR@ substitution. */
+  files?: Record<string, string>;
 }
 
 const TAIL_CHARS = 8192;
@@ -60,7 +62,9 @@ export async function startBundlePbx(opts: BundlePbxOptions): Promise<BundlePbx>
   const dir = mkdtempSync(join(tmpdir(), 'pbx-bench-'));
   mkdirSync(join(dir, 'data'));
   const port = await freePort();
-  writeFileSync(join(dir, 'pbx.conf'), opts.conf.replaceAll('@PORT@', String(port)).replaceAll('@DIR@', dir));
+  const fill = (text: string): string => text.replaceAll('@PORT@', String(port)).replaceAll('@DIR@', dir);
+  writeFileSync(join(dir, 'pbx.conf'), fill(opts.conf));
+  for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), fill(text));
   const [cmd, args] = onCore(opts.cpu, process.execPath, [...(opts.nodeArgs ?? []), BUNDLE, 'run', '--config', dir]);
   const proc: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -63,7 +63,7 @@ export const ERROR_CODES = {
   DIALPLAN_EXPRESSION: 'a $[ ] expression or ${ } substitution could not be evaluated',
   DIALPLAN_FUNCTION: 'a dialplan function is unknown or was called with bad arguments',
   DIALPLAN_APP: 'a dialplan application is unknown, not available yet, or failed',
-  DIALPLAN_STEP_LIMIT: 'a channel ran more dialplan steps than `maxsteps` allows (runaway loop stopped)',
+  DIALPLAN_STEP_LIMIT: 'a channel ran more dialplan steps than extensions.conf [general] maxsteps allows (runaway loop stopped)',
   DB_FULL: 'the AstDB reached its configured size bound; the write was refused',
   DB_INVALID: 'an AstDB family, key or value is empty, not printable, or too long; the write was refused',
 } as const;

@@ -61,6 +61,8 @@ export interface DialplanGeneral {
   /** Asterisk >= 1.6 default: true (hang up when the priorities run out). */
   autoFallthrough: boolean;
   clearGlobalVars: boolean;
+  /** Ours: priorities a channel may run without waiting before it is stopped (default 10,000). */
+  maxSteps?: number;
 }
 
 export interface Dialplan {

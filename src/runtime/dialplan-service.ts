@@ -39,8 +39,6 @@ export interface DialplanServiceOptions {
   sip: () => SipDriver | undefined;
   /** Where the prompts are (default /usr/share/asterisk/sounds). */
   soundsDir?: string;
-  /** Runaway-loop bound: priorities a channel may run without waiting (default 10,000). */
-  maxSteps?: number;
 }
 
 interface Active {
@@ -137,7 +135,7 @@ export class DialplanService {
       sounds: this.sounds,
       clock: this.o.clock,
       log: this.dlog,
-      ...(this.o.maxSteps !== undefined ? { maxSteps: this.o.maxSteps } : {}),
+      ...(this.active?.dialplan.general.maxSteps !== undefined ? { maxSteps: this.active.dialplan.general.maxSteps } : {}),
     });
   }
 

@@ -2,7 +2,7 @@
  * extensions.conf -> Dialplan (types.ts), with pbx_config's reading rules and every problem
  * reported as `file:line: reason` (ConfigError, code DIALPLAN_INVALID):
  *
- *   [general]   static, writeprotect, autofallthrough (default yes), clearglobalvars
+ *   [general]   static, writeprotect, autofallthrough (default yes), clearglobalvars, maxsteps (ours)
  *   [globals]   NAME=value, kept raw and in order
  *   [name]      a context (`[macro-x]` too); sections of the same name merge, as in Asterisk
  *     exten => NAME[/CID],PRIORITY,App(args)   priorities: N, n, next, s/same, hint, a label
@@ -117,7 +117,7 @@ interface ContextBuild {
   includeTexts: Set<string>;
 }
 
-const GENERAL_KEYS = ['static', 'writeprotect', 'autofallthrough', 'clearglobalvars', 'extenpatternmatchnew', 'userscontext', 'priorityjumping'];
+const GENERAL_KEYS = ['static', 'writeprotect', 'autofallthrough', 'clearglobalvars', 'maxsteps', 'extenpatternmatchnew', 'userscontext', 'priorityjumping'];
 
 class DialplanBuilder {
   readonly errors: ConfigError[] = [];
@@ -210,6 +210,13 @@ class DialplanBuilder {
       case 'clearglobalvars': {
         const v = flag();
         if (v !== undefined) this.general.clearGlobalVars = v;
+        return;
+      }
+      case 'maxsteps': {
+        // Ours (Asterisk has none): the runaway-loop bound, priorities run without waiting.
+        const n = Number(e.value.trim());
+        if (!/^\d+$/.test(e.value.trim()) || n < 10 || n > 10_000_000) this.error(at, `maxsteps = '${e.value}': a whole number from 10 to 10000000`);
+        else this.general.maxSteps = n;
         return;
       }
       case 'extenpatternmatchnew':

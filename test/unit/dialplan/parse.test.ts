@@ -90,6 +90,10 @@ describe('the seed dialplan of issue #4', () => {
     assert.deepEqual(d.general, { static: false, writeProtect: false, autoFallthrough: true, clearGlobalVars: false });
     assert.equal(ok('[general]\nautofallthrough=no\nclearglobalvars=yes\n').general.autoFallthrough, false);
   });
+
+  test('maxsteps sets the runaway-loop bound', () => {
+    assert.equal(ok('[general]\nmaxsteps = 500\n[c]\nexten => 1,1,NoOp()\n').general.maxSteps, 500);
+  });
 });
 
 describe('priority lines', () => {
@@ -282,6 +286,7 @@ describe('errors at file:line', () => {
     ['unclosed [ with a later comma', '[c]\nexten => _9[12X,1,NoOp()\n', ["extensions.conf:2: '[' without ']' in the extension of '_9[12X,1,NoOp()'"]],
     ['two hints', '[c]\nexten => 1,hint,SIP/1\nexten => 1,hint,SIP/2\n', ["extensions.conf:3: extension '1' in context 'c' already has a hint (extensions.conf:2)"]],
     ['bad [general] boolean', '[general]\nautofallthrough=maybe\n', ["extensions.conf:2: autofallthrough = 'maybe': expected yes or no"]],
+    ['maxsteps not a number', '[general]\nmaxsteps=lots\n', ["extensions.conf:2: maxsteps = 'lots': a whole number from 10 to 10000000"]],
   ];
   for (const [name, text, expected] of cases) {
     test(name, () => {

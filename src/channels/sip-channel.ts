@@ -11,6 +11,7 @@ import type { RtpSession } from '../rtp/session.ts';
 import type { InviteClientSession, InviteServerSession, SessionEnd } from '../sip/dialog/index.ts';
 import { causeForSipStatus } from '../core/hangup-causes.ts';
 import type { G711Format } from '../media/frame.ts';
+import type { SessionDescription } from '../sip/sdp/index.ts';
 import { RtpChannelMedia } from './channel-media.ts';
 
 /** Asterisk's UNIQUEID: `<epoch seconds>.<sequence>`, unique over the process life. */
@@ -29,7 +30,27 @@ export interface SipChannelOptions {
   clock: Clock;
   registry: ChannelRegistry;
   rtpTimeoutMs: number;
+  /** The RTP timeout while the call is on hold (0: none, Asterisk's rtpholdtimeout default). */
+  rtpHoldTimeoutMs?: number;
   onRtpTimeout?(channel: SipChannel): void;
+  /** Max-Forwards the request that created this leg carried (70 when we started it). */
+  maxForwards?: number;
+}
+
+/**
+ * What we last told this leg's peer in SDP: the o= session id and version (RFC 3264 8: every new
+ * offer or answer increments the version), and the offer we made when we were the offerer.
+ */
+export interface LocalSdp {
+  address: string;
+  sessionId: number;
+  version: number;
+  /** Our last offer towards this leg (outbound legs, re-INVITEs): parseAnswer needs it. */
+  offer?: SessionDescription;
+  /** Where the peer's SDP last said to send RTP (a change resets RTP latching). */
+  remote?: { address: string; port: number };
+  /** We offered in a 2xx to a re-INVITE without SDP: the answer comes in the ACK. */
+  pendingAckOffer?: boolean;
 }
 
 /** The cause a session end means when nobody chose one (a BYE, a callee's final response ...). */
@@ -62,6 +83,19 @@ export class SipChannel implements Channel {
   session: InviteServerSession | InviteClientSession | undefined;
   /** Our SDP answer for an inbound leg (sent with answer()). */
   answerSdp: string | undefined;
+  /** Our side of the SDP exchange with this leg's peer (set by the driver). */
+  localSdp: LocalSdp | undefined;
+  /** The peer's media direction as it last said (sendonly/inactive: it holds the call). */
+  remoteDirection: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' = 'sendrecv';
+  /** The direction the far leg asked for, passed on to this one (hold passed through the PBX). */
+  passedDirection: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' = 'sendrecv';
+  /** Max-Forwards of the request that created the leg; outgoing legs get one less (RFC 3261 16.6). */
+  readonly maxForwards: number;
+  /** The SIP message that last moved this leg (`sip show channels` Last Message). */
+  lastMessage = '';
+  /** Call-ID of the leg's dialog and the peer's signalling address (`sip show channels`). */
+  callId = '';
+  peerAddress = '';
   /** Set once the channel is gone. */
   cause: HangupCause | undefined;
   private pendingCause: HangupCause | undefined;
@@ -76,6 +110,7 @@ export class SipChannel implements Channel {
     this.callerId = o.callerId;
     this.context = o.context;
     this.exten = o.exten;
+    this.maxForwards = o.maxForwards ?? 70;
     this.createdAt = o.clock.now();
     this.uniqueId = nextUniqueId(o.clock.wallNow());
     o.registry.add(this);
@@ -125,10 +160,25 @@ export class SipChannel implements Channel {
   /** The leg is answered: start watching for RTP. */
   up(): void {
     this.state = 'Up';
-    if (this.o.rtpTimeoutMs > 0 && this.rtp) {
-      this.rtp.events.onTimeout = () => this.o.onRtpTimeout?.(this);
-      this.rtp.setRtpTimeout(this.o.rtpTimeoutMs);
-    }
+    this.applyRtpTimeout();
+  }
+
+  /** On hold in either direction (Asterisk's rtpholdtimeout applies instead of rtptimeout). */
+  get onHold(): boolean {
+    return this.remoteDirection !== 'sendrecv' || this.passedDirection !== 'sendrecv';
+  }
+
+  /** The seconds-without-RTP limit that applies now (hold or not); 0 when none. */
+  get rtpTimeoutMs(): number {
+    return this.onHold ? (this.o.rtpHoldTimeoutMs ?? 0) : this.o.rtpTimeoutMs;
+  }
+
+  /** (Re)arm the RTP timeout for the current hold state; only once answered. */
+  applyRtpTimeout(): void {
+    if (this.state !== 'Up' || !this.rtp || this.ended) return;
+    const ms = this.rtpTimeoutMs;
+    this.rtp.events.onTimeout = ms > 0 ? () => this.o.onRtpTimeout?.(this) : undefined;
+    this.rtp.setRtpTimeout(ms);
   }
 
   /**

@@ -7,6 +7,14 @@
  * with 401 (RFC 3261 22.2) like REGISTER; an unknown user and a wrong password both get 403 and
  * count towards the source's ban. Media always flows through the PBX (canreinvite=no): each leg
  * gets an RTP port pair from pbx.conf `rtp = START-END`.
+ *
+ * Mid-call: a re-INVITE or UPDATE is answered at once with our SDP (same port and codec); a
+ * change of direction (hold: `a=sendonly`/`inactive`, unhold: `sendrecv`) is passed on to the
+ * bridged leg as a re-INVITE with the same direction, as a B2BUA must since the media stays
+ * here. Max-Forwards: 0 gets 483 Too Many Hops, outgoing legs carry the incoming value less
+ * one. Loops (RFC 3261 8.2.2.2): an INVITE that is one of our own outgoing legs coming back
+ * (chan_sip's "call to ourself") or a copy of a call in progress arriving by another path (a
+ * merged request: same Call-ID, From tag and CSeq, another branch) gets 482 Loop Detected.
  */
 import type { Clock } from '../platform/clock.ts';
 import { SipError } from '../core/errors.ts';
@@ -19,19 +27,34 @@ import type { SipStack } from '../sip/stack.ts';
 import type { SipRequest } from '../sip/message/types.ts';
 import type { ServerTransaction } from '../sip/transaction/types.ts';
 import type { Endpoint } from '../sip/transport/types.ts';
-import { createResponse } from '../sip/message/headers.ts';
+import { createResponse, getHeader } from '../sip/message/headers.ts';
 import { newTag } from '../sip/message/ids.ts';
 import { parseNameAddr } from '../sip/message/name-addr.ts';
 import { sdpOf } from '../sip/dialog/index.ts';
-import { CODECS, createOffer, negotiateAnswer, parseAnswer, parseSdp, serializeSdp, supportedCodecs, type Codec } from '../sip/sdp/index.ts';
+import {
+  CODECS,
+  combineDirections,
+  createOffer,
+  negotiateAnswer,
+  parseAnswer,
+  parseSdp,
+  serializeSdp,
+  supportedCodecs,
+  type Codec,
+  type Direction,
+  type NegotiatedMedia,
+} from '../sip/sdp/index.ts';
+import type { OfferAnswer } from '../sip/dialog/index.ts';
 import { RtpSession } from '../rtp/session.ts';
 import type { PortAllocator } from '../rtp/ports.ts';
 import { ChannelRegistry } from '../core/channel-registry.ts';
 import { HANGUP_CAUSES, causeName, type HangupCause } from '../core/hangup-causes.ts';
 import { SipChannel } from './sip-channel.ts';
 
-/** Asterisk's rtptimeout has no pbx.conf key yet and sip.conf's is accepted but not modelled. */
+/** sip.conf rtptimeout when [general] is silent (model.ts: 30 s, Asterisk's is off). */
 export const DEFAULT_RTP_TIMEOUT_MS = 30_000;
+/** RFC 3261 8.1.1.6: what a UAC starts Max-Forwards at. */
+const INITIAL_MAX_FORWARDS = 70;
 /** The demo dialplan's Dial() timeout (Asterisk's demo uses 20 s). */
 export const DEFAULT_DIAL_TIMEOUT_MS = 20_000;
 export const ECHO_EXTENSION = '600';
@@ -46,9 +69,15 @@ export interface SipDriverOptions {
   ports: PortAllocator;
   log: Logger;
   channels?: ChannelRegistry;
+  /** Overrides sip.conf rtptimeout for every leg (tests). */
   rtpTimeoutMs?: number;
   /** Runs the dialplan for an answered-or-not inbound channel (set by the runtime: Dial, Echo). */
   route?(channel: SipChannel, driver: SipDriver): void;
+  /**
+   * Whether the dialplan has `exten` in `context` (chan_sip answers 404 before creating a channel
+   * otherwise). Without it, the pbx.conf phones and the echo test exist.
+   */
+  exists?(context: string, exten: string, callerId: string | undefined): boolean;
 }
 
 /** What Dial() hears from one outgoing leg. */
@@ -58,16 +87,54 @@ export interface OutboundEvents {
   onEnded?(leg: SipChannel, cause: HangupCause): void;
 }
 
+/** What `sip show stats` reports about calls (leak checks after load). */
+export interface CallResources {
+  channels: number;
+  rtpPortsInUse: number;
+  rtpPortCapacity: number;
+}
+
 export class SipDriver {
   readonly channels: ChannelRegistry;
   private sessionSeq = Math.floor(Math.random() * 1e9);
+  /** Call-IDs of our outgoing legs: an INVITE carrying one is our own call coming back. */
+  private readonly outgoingCallIds = new Set<string>();
+  /** Inbound INVITEs in progress by Call-ID, From tag and CSeq, with their top Via branch. */
+  private readonly inboundKeys = new Map<string, string>();
 
   constructor(private readonly o: SipDriverOptions) {
     this.channels = o.channels ?? new ChannelRegistry();
   }
 
-  private get rtpTimeoutMs(): number {
-    return this.o.rtpTimeoutMs ?? DEFAULT_RTP_TIMEOUT_MS;
+  /** Every SIP leg, oldest first, as `sip show channels` lists them. */
+  sipChannels(): { peerAddress: string; user: string; callId: string; format: string | undefined; onHold: boolean; lastMessage: string; peer: string }[] {
+    const out = [];
+    for (const c of this.channels.list()) {
+      if (!(c instanceof SipChannel)) continue;
+      out.push({
+        peerAddress: c.peerAddress,
+        user: c.direction === 'inbound' ? (c.callerId.number ?? c.peer) : c.exten,
+        callId: c.callId,
+        format: c.format,
+        onHold: c.onHold,
+        lastMessage: c.lastMessage,
+        peer: c.peer,
+      });
+    }
+    return out;
+  }
+
+  resources(): CallResources {
+    return { channels: this.channels.size, rtpPortsInUse: this.o.ports.inUse, rtpPortCapacity: this.o.ports.capacity };
+  }
+
+  /** rtptimeout and rtpholdtimeout of a peer in ms (its own, else [general]'s). */
+  private rtpTimeouts(peer: SipPeer): { rtpTimeoutMs: number; rtpHoldTimeoutMs: number } {
+    const general = this.o.config().sip;
+    return {
+      rtpTimeoutMs: this.o.rtpTimeoutMs ?? (peer.rtpTimeout ?? general.rtpTimeout ?? DEFAULT_RTP_TIMEOUT_MS / 1000) * 1000,
+      rtpHoldTimeoutMs: (peer.rtpHoldTimeout ?? general.rtpHoldTimeout ?? 0) * 1000,
+    };
   }
 
   /** The stack's INVITE handler (a new INVITE, no To tag). */
@@ -79,6 +146,20 @@ export class SipDriver {
     const { stack, auth, bans } = this.o;
     const config = this.o.config();
     const src = stack.sourceOf(req, transportSource);
+    const maxForwards = parseMaxForwards(getHeader(req, 'Max-Forwards'));
+    if (maxForwards === 0) {
+      stack.respond(tx, createResponse(req, 483, 'Too Many Hops', newTag()));
+      return;
+    }
+    const callId = getHeader(req, 'Call-ID') ?? '';
+    const mergeKey = `${callId}\n${fromTag(req)}\n${getHeader(req, 'CSeq') ?? ''}`;
+    const branch = topBranch(req);
+    const known = this.inboundKeys.get(mergeKey);
+    if (this.outgoingCallIds.has(callId) || (known !== undefined && known !== branch)) {
+      this.o.log.notice(`Call ${callId} from ${src.address}:${src.port} rejected: loop detected`);
+      stack.respond(tx, createResponse(req, 482, 'Loop Detected', newTag()));
+      return;
+    }
     const peerFor = (username: string): SipPeer | undefined => {
       const direct = config.peers.get(username);
       if (direct) return direct;
@@ -116,7 +197,9 @@ export class SipDriver {
     bans.recordSuccess(src.address);
     const caller = peerFor(result.username)!;
     const exten = req.uri.user ?? '';
-    if (exten !== ECHO_EXTENSION && !config.peers.has(exten)) {
+    const callerNumber = caller.callerid?.number ?? caller.name;
+    const inDialplan = this.o.exists ? this.o.exists(caller.context, exten, callerNumber) : exten === ECHO_EXTENSION || config.peers.has(exten);
+    if (!inDialplan) {
       this.o.log.notice(`Call from '${caller.name}' to extension '${exten}' rejected because extension not found in context '${caller.context}'.`);
       stack.respond(tx, createResponse(req, 404, undefined, newTag()));
       return;
@@ -135,10 +218,25 @@ export class SipDriver {
       exten,
       clock: this.o.clock,
       registry: this.channels,
-      rtpTimeoutMs: this.rtpTimeoutMs,
+      ...this.rtpTimeouts(caller),
       onRtpTimeout: (c) => this.rtpTimedOut(c),
+      maxForwards: maxForwards ?? INITIAL_MAX_FORWARDS,
     });
-    const session = stack.dialogs.acceptInvite(tx, req, { onEnded: (end) => ch.sessionEnded(end) }, caller.nat ? { peer: src } : {});
+    this.inboundKeys.set(mergeKey, branch);
+    ch.onHangup(() => this.inboundKeys.delete(mergeKey));
+    ch.callId = callId;
+    ch.peerAddress = src.address;
+    ch.lastMessage = 'Rx: INVITE';
+    const session = stack.dialogs.acceptInvite(
+      tx,
+      req,
+      {
+        onEnded: (end) => ch.sessionEnded(end),
+        onReinvite: (offer, method) => this.reinvited(ch, offer, method),
+        onAck: (sdp) => this.acknowledged(ch, sdp),
+      },
+      caller.nat ? { peer: src } : {},
+    );
     ch.session = session;
     ch.state = 'Ring';
     const offerText = sdpOf(req);
@@ -165,7 +263,10 @@ export class SipDriver {
       }
       ch.rtp = rtp;
       ch.format = pick.codec;
-      ch.answerSdp = serializeSdp(negotiateAnswer(offer, this.describe(src, rtp.localPort, caller.allow)).answer);
+      const desc = this.describe(src, rtp.localPort, caller.allow);
+      ch.localSdp = { address: desc.address, sessionId: desc.sessionId, version: desc.sessionVersion, ...(pick.remote ? { remote: pick.remote } : {}) };
+      ch.remoteDirection = effectiveDirection(pick);
+      ch.answerSdp = serializeSdp(negotiateAnswer(offer, desc).answer);
     } catch (e) {
       if (e instanceof SipError) {
         this.o.log.notice(`${ch.name}: offer rejected: ${e.status} ${e.reason}`);
@@ -189,20 +290,148 @@ export class SipDriver {
   }
 
   private rtpTimedOut(ch: SipChannel): void {
-    this.o.log.notice(`Disconnecting call '${ch.name}' for lack of RTP activity in ${Math.round(this.rtpTimeoutMs / 1000)} seconds`);
+    this.o.log.notice(`Disconnecting call '${ch.name}' for lack of RTP activity in ${Math.round(ch.rtpTimeoutMs / 1000)} seconds`);
     ch.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
+  }
+
+  /**
+   * A re-INVITE or UPDATE with an offer (or none: we offer, the answer comes in the ACK). The
+   * answer keeps the leg's port and codec (488 when the new offer drops it; the call goes on);
+   * a new remote address is used at once; a new direction is passed on to the bridged leg.
+   */
+  private reinvited(ch: SipChannel, offerText: string | undefined, method: 'INVITE' | 'UPDATE'): OfferAnswer {
+    ch.lastMessage = `Rx: ${method}`;
+    const rtp = ch.rtp;
+    const local = ch.localSdp;
+    if (!rtp || !ch.format || !local || ch.ended) return { status: 488, reason: 'Not Acceptable Here' };
+    if (offerText === undefined) {
+      // RFC 3261 14.2: a re-INVITE without SDP asks for our offer.
+      const offer = this.localOffer(ch, ch.passedDirection);
+      local.pendingAckOffer = true;
+      return { sdp: serializeSdp(offer) };
+    }
+    let neg: NegotiatedMedia & { answer: ReturnType<typeof negotiateAnswer>['answer'] };
+    try {
+      neg = negotiateAnswer(parseSdp(offerText), {
+        address: local.address,
+        port: rtp.localPort,
+        sessionId: local.sessionId,
+        sessionVersion: ++local.version,
+        username: 'pbx',
+        allow: [ch.format],
+        direction: ch.passedDirection,
+      });
+    } catch (e) {
+      if (e instanceof SipError) return { status: e.status, reason: e.reason };
+      throw e;
+    }
+    this.useRemote(ch, neg);
+    const direction = effectiveDirection(neg);
+    if (direction !== ch.remoteDirection) {
+      ch.remoteDirection = direction;
+      this.o.log.verbose(3, `${ch.name} ${direction === 'sendrecv' ? 'took the call off hold' : `put the call on hold (${direction})`}`);
+      ch.applyRtpTimeout();
+      const other = ch.bridgedTo !== undefined ? this.channels.get(ch.bridgedTo) : undefined;
+      if (other instanceof SipChannel && !other.ended) this.passDirection(other, direction);
+    }
+    return { sdp: serializeSdp(neg.answer) };
+  }
+
+  /** The ACK of our 2xx; it carries the answer when the re-INVITE had no offer. */
+  private acknowledged(ch: SipChannel, sdp: string | undefined): void {
+    ch.lastMessage = 'Rx: ACK';
+    const local = ch.localSdp;
+    if (!local?.pendingAckOffer || !local.offer || sdp === undefined) return;
+    local.pendingAckOffer = false;
+    try {
+      this.useRemote(ch, parseAnswer(local.offer, parseSdp(sdp)));
+    } catch (e) {
+      this.o.log.warning(`${ch.name}: unusable answer in ACK: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Our offer to a leg: its codec and port, the next o= version, `direction`. */
+  private localOffer(ch: SipChannel, direction: Direction) {
+    const local = ch.localSdp!;
+    const rtp = ch.rtp!;
+    const offer = createOffer({
+      address: local.address,
+      port: rtp.localPort,
+      sessionId: local.sessionId,
+      sessionVersion: ++local.version,
+      username: 'pbx',
+      codecs: [ch.format!],
+      telephoneEvent: rtp.receiveTelephoneEventPt ?? rtp.telephoneEventPt ?? true,
+      direction,
+    });
+    local.offer = offer;
+    return offer;
+  }
+
+  /** A new SDP remote address or telephone-event type from the peer takes effect now. */
+  private useRemote(ch: SipChannel, neg: NegotiatedMedia): void {
+    const rtp = ch.rtp!;
+    const local = ch.localSdp!;
+    const was = local.remote;
+    const now = neg.remote;
+    if (was?.address !== now?.address || was?.port !== now?.port) {
+      rtp.setRemote(now, neg.remoteRtcp);
+      if (now) local.remote = now;
+      else delete local.remote;
+    }
+    if (neg.telephoneEventPt !== undefined) rtp.telephoneEventPt = neg.telephoneEventPt;
+    if (neg.receiveTelephoneEventPt !== undefined) rtp.receiveTelephoneEventPt = neg.receiveTelephoneEventPt;
+  }
+
+  /** Hold or unhold passed on: a re-INVITE to `leg` with the direction its far side asked for. */
+  private passDirection(leg: SipChannel, direction: Direction, retry = true): void {
+    leg.passedDirection = direction;
+    leg.applyRtpTimeout();
+    if (leg.state !== 'Up' || !leg.session || !leg.rtp || !leg.localSdp) return;
+    const offer = this.localOffer(leg, direction);
+    leg.lastMessage = 'Tx: INVITE';
+    leg.session.reinvite(serializeSdp(offer)).then(
+      (r) => {
+        if (leg.ended) return;
+        if (!r.ok && r.status === 491 && retry) {
+          // RFC 3261 14.1 glare: try once more after 2.1-4 s when the Call-ID is ours (our
+          // outgoing leg), else after 0-2 s, if nothing changed meanwhile.
+          const ours = leg.direction === 'outbound';
+          const delay = ours ? 2100 + Math.random() * 1900 : Math.random() * 2000;
+          const timer = this.o.clock.setTimeout(() => {
+            if (!leg.ended && leg.passedDirection === direction) this.passDirection(leg, direction, false);
+          }, delay);
+          leg.onHangup(() => timer.cancel());
+          return;
+        }
+        if (!r.ok) {
+          this.o.log.warning(`${leg.name}: re-INVITE (${direction}) answered ${r.status} ${r.reason}`);
+          return;
+        }
+        if (r.sdp === undefined) return;
+        try {
+          this.useRemote(leg, parseAnswer(offer, parseSdp(r.sdp)));
+        } catch (e) {
+          this.o.log.warning(`${leg.name}: unusable answer to re-INVITE: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      },
+      (e: unknown) => this.o.log.error(`${leg.name}: re-INVITE failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 
   /**
    * Outgoing legs to every registered contact of `peerName` (or its static host), with an offer
    * of the caller's codec when the peer allows it (no transcoding), else the peer's first codec
-   * (the relay transcodes). Returns the legs started, or the cause when none could be.
+   * (the relay transcodes). `number` is the dialled number for `Dial(SIP/peer/number)` (a trunk):
+   * the user part of the Request-URI and To of a static-host peer (Asterisk: else the peer's
+   * defaultuser, else none); a registered phone is always called at its Contact. Returns the legs
+   * started, or the cause when none could be.
    */
-  async request(peerName: string, caller: SipChannel, events: OutboundEvents): Promise<SipChannel[] | HangupCause> {
+  async request(peerName: string, caller: SipChannel, events: OutboundEvents, number?: string): Promise<SipChannel[] | HangupCause> {
     const config = this.o.config();
     const peer = config.peers.get(peerName);
     if (!peer) return HANGUP_CAUSES.UNALLOCATED;
-    const targets = this.targetsOf(peer);
+    const targets = this.targetsOf(peer, number);
     if (targets.length === 0) return HANGUP_CAUSES.SUBSCRIBER_ABSENT;
     const allowed = supportedCodecs(peer.allow);
     const codec: Codec | undefined = caller.format && allowed.includes(caller.format as Codec) ? (caller.format as Codec) : allowed[0];
@@ -228,10 +457,10 @@ export class SipDriver {
         peer: peer.name,
         callerId: { ...caller.callerId },
         context: peer.context,
-        exten: peerName,
+        exten: number ?? peerName,
         clock: this.o.clock,
         registry: this.channels,
-        rtpTimeoutMs: this.rtpTimeoutMs,
+        ...this.rtpTimeouts(peer),
         onRtpTimeout: (c) => this.rtpTimedOut(c),
       });
       leg.rtp = rtp;
@@ -240,17 +469,23 @@ export class SipDriver {
       leg.appData = '(Outgoing Line)';
       const d = this.describe(t.reach, rtp.localPort, [codec]);
       const offer = createOffer({ ...d, codecs: [codec] });
+      leg.localSdp = { address: d.address, sessionId: d.sessionId, version: d.sessionVersion, offer };
       const me = this.o.stack.advertise(t.reach);
       const host = me.port === 5060 ? me.host : `${me.host}:${me.port}`;
       const display = (caller.callerId.name ?? '').replace(/["\\]/g, '');
+      const fromUser = peer.fromuser ?? caller.callerId.number ?? 'anonymous';
       leg.state = 'Down';
-      leg.session = this.o.stack.dialogs.invite(
+      leg.peerAddress = t.reach.address;
+      leg.lastMessage = 'Tx: INVITE';
+      const session = this.o.stack.dialogs.invite(
         {
           target: t.contact,
-          from: `"${display}" <sip:${caller.callerId.number ?? 'anonymous'}@${host}>`,
-          to: `<sip:${peerName}@${host}>`,
+          from: `"${display}" <sip:${fromUser}@${peer.fromdomain ?? host}>`,
+          to: t.to ?? `<sip:${peerName}@${host}>`,
           sdp: serializeSdp(offer),
           peer: t.reach,
+          // RFC 3261 16.6 step 3, as a B2BUA passing the call on: one hop less than we got.
+          maxForwards: Math.max(0, caller.maxForwards - 1),
         },
         {
           onProgress: (status) => {
@@ -264,6 +499,7 @@ export class SipDriver {
               if (sdp === undefined) throw new SipError('SDP_NOT_ACCEPTABLE', 488, 'No SDP in 200 OK');
               const neg = parseAnswer(offer, parseSdp(sdp));
               rtp.setRemote(neg.remote, neg.remoteRtcp);
+              if (neg.remote) leg.localSdp!.remote = neg.remote;
               rtp.telephoneEventPt = neg.telephoneEventPt;
               rtp.receiveTelephoneEventPt = neg.receiveTelephoneEventPt;
             } catch (e) {
@@ -271,22 +507,34 @@ export class SipDriver {
               leg.hangup(HANGUP_CAUSES.BEARERCAPABILITY_NOTAVAIL);
               return;
             }
+            leg.lastMessage = 'Tx: ACK';
             leg.up();
             events.onAnswered?.(leg);
           },
           onEnded: (end) => leg.sessionEnded(end),
+          onReinvite: (o, method) => this.reinvited(leg, o, method),
+          onAck: (s) => this.acknowledged(leg, s),
         },
       );
-      leg.onHangup((cause) => events.onEnded?.(leg, cause));
+      leg.session = session;
+      leg.callId = session.callId;
+      this.outgoingCallIds.add(session.callId);
+      leg.onHangup((cause) => {
+        this.outgoingCallIds.delete(session.callId);
+        events.onEnded?.(leg, cause);
+      });
       legs.push(leg);
     }
     return legs;
   }
 
-  private targetsOf(peer: SipPeer): { contact: string; reach: Endpoint }[] {
+  private targetsOf(peer: SipPeer, number: string | undefined): { contact: string; reach: Endpoint; to?: string }[] {
     if (peer.host === 'dynamic') return this.o.registrar.lookup(peer.name).map((b) => ({ contact: contactUri(b.contact), reach: b.reach }));
     const port = peer.port ?? 5060;
-    return [{ contact: `sip:${peer.name}@${peer.host}:${port}`, reach: { protocol: 'UDP', address: peer.host, port } as Endpoint }];
+    const user = number ?? peer.defaultuser;
+    const hostPort = `${peer.host.includes(':') ? `[${peer.host}]` : peer.host}${port === 5060 ? '' : `:${port}`}`;
+    const uri = `sip:${user !== undefined ? `${user}@` : ''}${hostPort}`;
+    return [{ contact: uri, to: `<${uri}>`, reach: { protocol: 'UDP', address: peer.host, port } as Endpoint }];
   }
 
   /** Hang up every channel (console `channel request hangup all`, PBX stop). */
@@ -299,6 +547,28 @@ export class SipDriver {
   describeCause(cause: HangupCause): string {
     return `${cause} (${causeName(cause)})`;
   }
+}
+
+/** Max-Forwards as a number; undefined when absent or not a number (then 70 is assumed). */
+function parseMaxForwards(v: string | undefined): number | undefined {
+  if (v === undefined || !/^\s*\d{1,3}\s*$/.test(v)) return undefined;
+  return Number(v);
+}
+
+function fromTag(req: SipRequest): string {
+  return /;\s*tag=([^;>\s]+)/i.exec(getHeader(req, 'From') ?? '')?.[1] ?? '';
+}
+
+function topBranch(req: SipRequest): string {
+  return /;\s*branch=([^;,\s]+)/i.exec(getHeader(req, 'Via') ?? '')?.[1] ?? '';
+}
+
+/**
+ * The direction the peer really asked for: c=0.0.0.0 (RFC 2543 hold) means it receives nothing
+ * whatever its attribute says.
+ */
+function effectiveDirection(neg: NegotiatedMedia): Direction {
+  return neg.hold && neg.remote === undefined ? combineDirections(neg.remoteDirection, 'sendonly') : neg.remoteDirection;
 }
 
 /** The bare URI of a stored Contact (`<sip:..>;params` or `sip:..`). */

@@ -43,6 +43,8 @@ export interface SystemConfig {
   adminPassword?: string;
   /** Asterisk-style verbosity, 0 (quiet) to 10. */
   verbose: number;
+  /** Seconds the phones' dialplan rings a phone before giving up (`dialtimeout`, default 20). */
+  dialTimeout?: number;
 }
 
 /** sip.conf `[general]`, with our defaults when sip.conf is absent or silent. */
@@ -71,6 +73,13 @@ export interface SipGeneral {
   digestAlgorithms: ('SHA-256' | 'MD5')[];
   /** Defaults every peer starts from (sip.conf peer settings override them). */
   peerDefaults: PeerDefaults;
+  /**
+   * `rtptimeout`: seconds without RTP on an answered call before it is hung up (0: never).
+   * Asterisk's default is 0; ours is 30 so that a phone that vanished does not hold a call.
+   */
+  rtpTimeout: number;
+  /** `rtpholdtimeout`: the same while the call is on hold (0: never, Asterisk's default). */
+  rtpHoldTimeout: number;
   /** `register => user:secret@host[:port][/contact]` lines, kept raw for the trunk layer. */
   registrations: { value: string; origin: Origin }[];
 }
@@ -135,6 +144,9 @@ export interface SipPeer {
   pickupgroup: number[];
   musicclass?: string;
   description?: string;
+  /** sip.conf `rtptimeout`/`rtpholdtimeout` for this peer; absent: [general]'s. */
+  rtpTimeout?: number;
+  rtpHoldTimeout?: number;
   /** Keys Asterisk knows that this PBX accepts but does not act on yet (a warning names them). */
   ignored: string[];
   /** Where the peer was defined (the section header line). */
@@ -231,6 +243,8 @@ export function defaultSipGeneral(): SipGeneral {
     // SIPp 3.6 / older pjsip answer only the first one (docs/ARCHITECTURE.md). SHA-256 is opt-in.
     digestAlgorithms: ['MD5'],
     peerDefaults: defaultPeerDefaults(),
+    rtpTimeout: 30,
+    rtpHoldTimeout: 0,
     registrations: [],
   };
 }

@@ -23,7 +23,7 @@ import { fileExists, isDirectory, paths } from '../platform/fs.ts';
 
 export const SYSTEM_KEYS = [
   'hostname', 'sip', 'rtp', 'control', 'data', 'syslog', 'country', 'timezone', 'lan', 'lan_interface',
-  'gateway', 'dns', 'admin_password', 'verbose',
+  'gateway', 'dns', 'admin_password', 'verbose', 'dialtimeout',
 ] as const;
 
 const PBX_SECTIONS = ['system', 'phones', 'trunk', 'voicemail', 'analog'];
@@ -211,6 +211,13 @@ function readSystem(entries: ConfEntry[], diag: Diagnostics, dir: string | undef
       case 'verbose': {
         const n = parseInteger(v, 0, 10);
         if (n.ok) system.verbose = n.value;
+        else invalid(n.why);
+        break;
+      }
+      case 'dialtimeout': {
+        // How long the phones' dialplan rings a phone (Dial()'s timeout), in seconds.
+        const n = parseInteger(v, 1, 3600);
+        if (n.ok) system.dialTimeout = n.value;
         else invalid(n.why);
         break;
       }

@@ -35,6 +35,7 @@ const PEER_ONLY_KEYS = [
   'type', 'host', 'port', 'secret', 'md5secret', 'defaultuser', 'username', 'callerid', 'fullname', 'cid_number',
   'mailbox', 'fromuser', 'fromdomain', 'call-limit', 'accountcode', 'defaultip', 'outboundproxy', 'permit', 'deny',
   'setvar', 'callgroup', 'pickupgroup', 'musicclass', 'mohsuggest', 'mohinterpret', 'description',
+  'rtptimeout', 'rtpholdtimeout',
 ];
 
 /** Keys only [general] may hold (ours at the end: authfailban...digestalgorithms). */
@@ -42,12 +43,13 @@ const GENERAL_ONLY_KEYS = [
   'realm', 'defaultexpiry', 'defaultexpirey', 'minexpiry', 'maxexpiry', 'alwaysauthreject', 'allowguest',
   'useragent', 'register', 'bindport', 'bindaddr', 'udpbindaddr', 'tcpenable', 'tcpbindaddr',
   'authfailban', 'authfailbantime', 'noncelifetime', 'qualifytimeout', 'digestalgorithms',
+  'rtptimeout', 'rtpholdtimeout',
 ];
 
 /** Asterisk keys accepted in [general] and not acted on yet. */
 const IGNORED_GENERAL_KEYS = [
-  'srvlookup', 'tos_sip', 'tos_audio', 'tos_video', 'cos_sip', 'cos_audio', 'cos_video', 'rtptimeout',
-  'rtpholdtimeout', 'rtpkeepalive', 'videosupport', 't38pt_udptl', 'jbenable', 'jbforce', 'jbmaxsize',
+  'srvlookup', 'tos_sip', 'tos_audio', 'tos_video', 'cos_sip', 'cos_audio', 'cos_video',
+  'rtpkeepalive', 'videosupport', 't38pt_udptl', 'jbenable', 'jbforce', 'jbmaxsize',
   'jbresyncthreshold', 'jbimpl', 'jblog', 'externip', 'externaddr', 'externhost', 'externrefresh',
   'localnet', 'domain', 'autodomain', 'allowexternaldomains', 'allowsubscribe', 'notifyringing',
   'notifyhold', 'callcounter', 'limitonpeers', 'pedantic', 'sendrpid', 'trustrpid', 'progressinband',
@@ -70,7 +72,7 @@ const IGNORED_GENERAL_KEYS = [
 
 /** Asterisk keys accepted in a peer section and not acted on yet. */
 const IGNORED_PEER_KEYS = [
-  'auth', 'amaflags', 'busylevel', 'callingpres', 'rtptimeout', 'rtpholdtimeout', 'rtpkeepalive',
+  'auth', 'amaflags', 'busylevel', 'callingpres', 'rtpkeepalive',
   't38pt_udptl', 'videosupport', 'textsupport', 'progressinband', 'sendrpid', 'trustrpid', 'vmexten',
   'subscribecontext', 'allowsubscribe', 'subscribemwi', 'regexten', 'usereqphone', 'promiscredir',
   'maxcallbitrate', 'autoframing', 'encryption', 'session-timers', 'session-expires', 'session-minse',
@@ -118,7 +120,7 @@ interface CommonFields extends PeerDefaults {
 
 const OPTIONAL_PEER_FIELDS = [
   'port', 'secret', 'md5secret', 'defaultuser', 'callerid', 'mailbox', 'fromuser', 'fromdomain', 'callLimit',
-  'accountcode', 'defaultip', 'outboundproxy', 'musicclass', 'description',
+  'accountcode', 'defaultip', 'outboundproxy', 'musicclass', 'description', 'rtpTimeout', 'rtpHoldTimeout',
 ] as const satisfies readonly (keyof SipPeer & keyof PeerDraft)[];
 
 /** What a peer looks like while its entries are applied; checked and completed by finishPeer. */
@@ -144,6 +146,8 @@ interface PeerDraft extends CommonFields {
   pickupgroup: number[];
   musicclass?: string;
   description?: string;
+  rtpTimeout?: number;
+  rtpHoldTimeout?: number;
   ignored: string[];
 }
 
@@ -302,6 +306,14 @@ function readGeneral(
         else invalid(n.why);
         break;
       }
+      case 'rtptimeout':
+      case 'rtpholdtimeout': {
+        const n = parseInteger(v, 0, 86400);
+        if (!n.ok) invalid(n.why);
+        else if (key === 'rtptimeout') general.rtpTimeout = n.value;
+        else general.rtpHoldTimeout = n.value;
+        break;
+      }
       case 'digestalgorithms': {
         const names = splitList(v).map((x) => x.toUpperCase());
         const algs: ('SHA-256' | 'MD5')[] = [];
@@ -376,6 +388,8 @@ function readPeer(
     pickupgroup: [],
     musicclass: undefined,
     description: undefined,
+    rtpTimeout: undefined,
+    rtpHoldTimeout: undefined,
     ignored: [],
   };
   const errorsBefore = diag.errors.length;
@@ -667,6 +681,15 @@ function applyPeerOnly(draft: PeerDraft, key: string, e: ConfEntry, diag: Diagno
     case 'description':
       draft.description = v;
       break;
+    case 'rtptimeout':
+    case 'rtpholdtimeout': {
+      // Seconds without RTP before an answered call (or one on hold) is hung up; 0 turns it off.
+      const n = parseInteger(v, 0, 86400);
+      if (!n.ok) invalid(n.why);
+      else if (key === 'rtptimeout') draft.rtpTimeout = n.value;
+      else draft.rtpHoldTimeout = n.value;
+      break;
+    }
   }
 }
 

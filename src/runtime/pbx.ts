@@ -26,7 +26,10 @@ import { createMediaClock, type MediaClockChoice } from '../media/native-clock.t
 import { registerMediaCommands } from '../cli/commands/media.ts';
 // calls (issue 3): the SIP channel driver, the demo dialplan and the channel console commands.
 import { SipDriver } from '../channels/sip-driver.ts';
-import { demoDialplan } from '../apps/demo-dialplan.ts';
+// dialplan (issue 4): extensions.conf + the contexts pbx.conf implies, AstDB, prompts.
+import { DialplanService, checkDialplan } from './dialplan-service.ts';
+import { registerDialplanCommands, type DialplanReloadResult } from '../cli/commands/dialplan.ts';
+import { registerDatabaseCommands } from '../cli/commands/database.ts';
 import { registerChannelCommands } from '../cli/commands/channels.ts';
 import { PortAllocator } from '../rtp/ports.ts';
 
@@ -52,6 +55,8 @@ export class Pbx {
   readonly media: MediaClockChoice;
   /** calls (issue 3): the SIP channel driver; INVITEs go to it. */
   calls?: SipDriver;
+  /** dialplan (issue 4): what inbound channels run through. */
+  dialplan?: DialplanService;
 
   private constructor(
     readonly version: string,
@@ -81,6 +86,13 @@ export class Pbx {
     const log = createLogger(loggerOptions(config, opts.stdout));
     const core = log.child('core');
     for (const w of loaded.warnings) core.warning(`${w.file}:${w.line}: ${w.reason}`);
+    // The dialplan is checked before anything binds: a broken extensions.conf stops the start.
+    const dialplanCheck = checkDialplan(opts.source, config, log.child('dialplan'));
+    for (const w of dialplanCheck.warnings) core.warning(`${w.file}:${w.line}: ${w.reason}`);
+    if (!dialplanCheck.dialplan) {
+      await log.close();
+      throw new ConfigError('configuration', 0, `invalid dialplan:\n${formatErrors(dialplanCheck.errors)}`, 'DIALPLAN_INVALID');
+    }
     core.notice(`PBX ${opts.version} starting (node ${proc.nodeVersion()}), configuration from ${describeSource(opts.source)}`);
 
     const sipLog = log.child('sip');
@@ -154,7 +166,26 @@ export class Pbx {
     registerCoreCommands(pbx.commands, pbx);
     registerSipCommands(pbx.commands, pbx);
     registerMediaCommands(pbx.commands, pbx);
-    // ---- calls (issue 3): INVITE -> SIP channel driver -> demo dialplan (phones dial, 600 echoes).
+    // ---- dialplan (issue 4)
+    const dialplanLog = log.child('dialplan');
+    const dialplan = new DialplanService({
+      source: opts.source,
+      config: () => pbx.config,
+      clock,
+      mediaClock: pbx.media.clock,
+      log: dialplanLog,
+      sip: () => pbx.calls,
+    });
+    pbx.dialplan = dialplan;
+    dialplan.load(config);
+    registerDialplanCommands(pbx.commands, {
+      dialplan: () => dialplan.dialplan,
+      reload: () => Promise.resolve(pbx.reloadDialplan()),
+      applications: dialplan.applications,
+      functions: dialplan.functions,
+    });
+    registerDatabaseCommands(pbx.commands, dialplan.db);
+    // ---- calls (issue 3): INVITE -> SIP channel driver -> dialplan.
     const callLog = log.child('channels');
     const calls = new SipDriver({
       clock,
@@ -165,7 +196,10 @@ export class Pbx {
       bans,
       ports: new PortAllocator(config.system.rtp.start, config.system.rtp.end),
       log: callLog,
-      route: demoDialplan(clock, (m) => callLog.verbose(3, m)),
+      route: (ch) => {
+        dialplan.run(ch).catch((e: unknown) => dialplanLog.error(`dialplan of ${ch.name} failed: ${e instanceof Error ? e.message : String(e)}`));
+      },
+      exists: (context, exten, callerId) => dialplan.exists(context, exten, callerId),
     });
     pbx.calls = calls;
     stack.handle('INVITE', (tx, req, source) => calls.handleInvite(tx, req, source));
@@ -205,6 +239,12 @@ export class Pbx {
     }
     const old = this.config;
     const next = loaded.config;
+    const dialplanParse = this.dialplan?.parse(next);
+    if (dialplanParse && !dialplanParse.dialplan) {
+      const text = formatErrors(dialplanParse.errors);
+      core.warning(`reload rejected, the running configuration is kept:\n${text}`);
+      return { ok: false, output: `Reload failed; keeping the running configuration.\n${text}` };
+    }
     const notes: string[] = [];
     for (const w of loaded.warnings) notes.push(`warning: ${w.file}:${w.line}: ${w.reason}`);
     if (old.system.sip.host !== next.system.sip.host || old.system.sip.port !== next.system.sip.port) {
@@ -214,6 +254,8 @@ export class Pbx {
     if (old.system.data !== next.system.data) notes.push('data = takes effect at the next restart');
     if (old.sip.realm !== next.sip.realm) notes.push('realm takes effect at the next restart');
     this.config = next;
+    this.dialplan?.load(next);
+    for (const w of dialplanParse?.warnings ?? []) notes.push(`warning: ${w.file}:${w.line}: ${w.reason}`);
     this.reloadedAt = this.clock.wallNow();
     const dropped = this.registrar.reconcile();
     if (dropped) notes.push(`${dropped} registrations of removed or static peers dropped`);
@@ -221,6 +263,21 @@ export class Pbx {
     await this.log.reconfigure(loggerOptions(next, this.log.stats().stdout, this.log.getVerbose()));
     core.notice(`configuration reloaded: ${next.peers.size} peers`);
     return { ok: true, output: ['Configuration reloaded.', ...notes].join('\n') };
+  }
+
+  /** `dialplan reload`: extensions.conf only; a broken file keeps the running dialplan. */
+  reloadDialplan(): DialplanReloadResult {
+    const r = this.dialplan?.load(this.config);
+    const log = this.log.child('dialplan');
+    if (!r) return { ok: false, errors: ['no dialplan'] };
+    if (!r.dialplan) {
+      const lines = r.errors.map((e) => `${e.file}:${e.line}: ${e.reason}`);
+      log.warning(`dialplan reload rejected, the running dialplan is kept:\n${lines.join('\n')}`);
+      return { ok: false, errors: lines };
+    }
+    const contexts = r.dialplan.contexts.size;
+    log.notice(`dialplan reloaded: ${contexts} contexts`);
+    return { ok: true, notes: r.warnings.map((w) => `warning: ${w.file}:${w.line}: ${w.reason}`) };
   }
 
   /** Peers with qualify get OPTIONS pings; peers without stop being pinged. */
@@ -280,6 +337,7 @@ export class Pbx {
       this.log.child('core').notice(`PBX stopping (${mode})`);
       await this.control?.close();
       this.calls?.hangupAll(); // calls (issue 3): BYE/CANCEL every leg while SIP is still up
+      this.dialplan?.close(); // the AstDB journal is closed (every write is already on disk)
       this.qualify.close();
       await this.stack.close();
       this.registrar.close();

@@ -143,10 +143,34 @@ export function registerSipCommands(r: CommandRegistry, pbx: Pbx): void {
     run: () => {
       const s = pbx.stack.stats;
       const t = pbx.stack.transactions.stats();
+      const d = pbx.stack.dialogs.stats();
+      const c = pbx.calls?.resources();
       return [
         `Messages received: ${s.received}, sent: ${s.sent}`,
         `Invalid messages: ${s.invalid} (answered 400: ${s.answered400}), dropped from banned addresses: ${s.droppedBanned}`,
         `Transactions live: ${t.live} (client INVITE ${t.clientInvite}, client other ${t.clientNonInvite}, server INVITE ${t.serverInvite}, server other ${t.serverNonInvite})`,
+        // calls (issue 3): what a finished call must give back (leak checks after load).
+        `Dialogs live: ${d.dialogs} (INVITE sessions ${d.sessions}, outgoing INVITEs collecting forks ${d.pending})`,
+        ...(c ? [`Channels: ${c.channels}, RTP port pairs in use: ${c.rtpPortsInUse} of ${c.rtpPortCapacity}`] : []),
+        `Timers pending: ${pbx.clock.pending()}`,
+      ].join('\n');
+    },
+  });
+  // calls (issue 3): chan_sip's `sip show channels` columns, one line per SIP call leg.
+  r.add({
+    words: ['sip', 'show', 'channels'],
+    usage: 'sip show channels',
+    summary: 'List active SIP channels',
+    run: () => {
+      const legs = pbx.calls ? pbx.calls.sipChannels() : [];
+      const col = (v: string, w: number): string => v.slice(0, w).padEnd(w);
+      const widths = [15, 15, 15, 15, 7, 15, 10, 10];
+      const line = (cells: string[]): string => cells.map((v, i) => col(v, widths[i]!)).join('  ').trimEnd();
+      const rows = legs.map((l) => line([l.peerAddress, l.user, l.callId, `(${l.format ?? 'nothing'})`, l.onHold ? 'Yes' : 'No', l.lastMessage, '', l.peer]));
+      return [
+        line(['Peer', 'User/ANR', 'Call ID', 'Format', 'Hold', 'Last Message', 'Expiry', 'Peer']),
+        ...rows,
+        `${legs.length} active SIP channel${legs.length === 1 ? '' : 's'}`,
       ].join('\n');
     },
   });

@@ -60,6 +60,8 @@ export interface InviteOptions {
   authenticate?: Authenticator;
   /** Sent over TLS (dialog secure flag). */
   secure?: boolean;
+  /** Max-Forwards of the INVITE (default 70); a B2BUA passes on the incoming value less one. */
+  maxForwards?: number;
 }
 
 export class InviteClientSession extends InviteSession {
@@ -94,7 +96,7 @@ export class InviteClientSession extends InviteSession {
     const from = parseNameAddr(options.from);
     const headers: SipHeader[] = [
       { name: 'Via', value: this.viaFor(this.inviteDest) },
-      { name: 'Max-Forwards', value: '70' },
+      { name: 'Max-Forwards', value: String(options.maxForwards ?? 70) },
       ...routes.map((r) => ({ name: 'Route', value: r })),
       { name: 'From', value: formatNameAddr({ ...from, params: { ...from.params, tag: this.localTag } }) },
       { name: 'To', value: options.to },

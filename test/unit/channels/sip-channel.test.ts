@@ -101,3 +101,41 @@ test('packets keep a leg alive past the RTP timeout', async () => {
     await t.phoneB.close();
   }
 });
+
+test('on hold rtpholdtimeout applies instead of rtptimeout (0: a held call is never timed out), and rtptimeout again after unhold', async () => {
+  const clock = new FakeClock();
+  const base = 42000 + 2 * Math.floor(Math.random() * 4000);
+  const ports = new PortAllocator(base, base + 9);
+  const registry = new ChannelRegistry();
+  const timedOut: string[] = [];
+  const ch = new SipChannel({
+    name: registry.nextName('SIP', '2000'),
+    direction: 'inbound',
+    peer: '2000',
+    callerId: {},
+    context: 'default',
+    exten: '2001',
+    clock,
+    registry,
+    rtpTimeoutMs: 30_000,
+    rtpHoldTimeoutMs: 0,
+    onRtpTimeout: (c) => timedOut.push(c.name),
+  });
+  ch.rtp = await RtpSession.open({ host: HOST, ports, clock, format: 'ulaw', payloadType: 0, rtcpIntervalMs: 0, remote: { address: HOST, port: 9 } });
+  ch.up();
+  assert.equal(ch.onHold, false);
+  ch.remoteDirection = 'sendonly';
+  ch.applyRtpTimeout();
+  assert.equal(ch.onHold, true);
+  clock.advance(120_000);
+  assert.deepEqual(timedOut, [], 'a held call without rtpholdtimeout stays up');
+  ch.remoteDirection = 'sendrecv';
+  ch.applyRtpTimeout();
+  clock.advance(29_999);
+  assert.deepEqual(timedOut, []);
+  clock.advance(1);
+  assert.deepEqual(timedOut, [ch.name], 'rtptimeout counts again from the unhold');
+  ch.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
+  await waitFor(() => ports.inUse === 0);
+  assert.equal(clock.pending(), 0);
+});

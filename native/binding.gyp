@@ -1,5 +1,5 @@
 {
-  # The PBX native addon: the media clock (this slice), later the analog line engine.
+  # The PBX native addon: the media clock and the analog line engine (sim backend; dahdi next).
   # Built by scripts/build-native.mjs (npm's install script) against the local Node headers.
   "targets": [
     {
@@ -8,7 +8,12 @@
         "src/addon.cc",
         "src/clock-core.cc",
         "src/clock-wrap.cc",
-        "src/dsp-smoke.cc"
+        "src/dsp-smoke.cc",
+        "src/tones.cc",
+        "src/caller-id.cc",
+        "src/sim-backend.cc",
+        "src/line-engine.cc",
+        "src/line-wrap.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

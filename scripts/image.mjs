@@ -10,6 +10,7 @@ import { REPO, loadBoard, loadRecipe, packageVersion, buildPaths, cachePaths } f
 import { hostMirrors } from '../firmware/lib/sources.mjs';
 import { parseModulesDep, resolveModules } from '../firmware/lib/kmod.mjs';
 import { MiB, partitionMiB, planLayout, sfdiskScript } from '../firmware/lib/layout.mjs';
+import { convertTree } from '../firmware/lib/sounds.mjs';
 
 $.verbose = false;
 $.quiet = true;
@@ -27,6 +28,10 @@ const cache = cachePaths(board.arch);
 const work = paths.work;
 const t0 = Date.now();
 const steps = [];
+const hostArch = (await $`dpkg --print-architecture`).stdout.trim();
+// DAHDI's modules are compiled against the image kernel's headers with the host's compiler and
+// the headers' own kbuild tools (host binaries): only when the image is the host's architecture.
+const buildDahdi = Boolean(recipe.dahdi) && hostArch === board.arch;
 
 const mb = (bytes) => `${(bytes / MiB).toFixed(1)} MB`;
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s`;
@@ -88,6 +93,10 @@ await step('bundle', async () => {
 
 // --- root filesystem from Debian packages ----------------------------------------------------
 const rootfs = path.join(work, 'rootfs');
+const asideDebs = [
+  ...(recipe.sounds ?? []).map((s) => s.package),
+  ...(buildDahdi ? [recipe.dahdi.source, ...recipe.dahdi.tools, '@kernel-headers'] : []),
+];
 const pkgList = path.join(work, 'packages.txt');
 const bootList = path.join(work, 'boot-packages.txt');
 await step('debian packages (mmdebstrap)', async () => {
@@ -107,7 +116,9 @@ await step('debian packages (mmdebstrap)', async () => {
     `--extract-hook=sync-out /var/cache/apt/archives ${cache.debs}`,
     // The exact package set and versions, for the manifest (extract mode keeps no dpkg status).
     `--extract-hook=APT_CONFIG="$MMDEBSTRAP_APT_CONFIG" apt-get install --simulate -q ${pkgs.join(' ')} > ${pkgList}`,
-    `--extract-hook=sh ${fetch} ${cache.boot} ${bootList} ${board.kernel} ${recipe.bootPackages.join(' ')}`,
+    // Packages that are unpacked aside, never installed (their dependencies would drag in perl,
+    // dkms, compilers): the kernel, busybox-static, the sounds, DAHDI's source, tools and headers.
+    `--extract-hook=sh ${fetch} ${cache.boot} ${bootList} ${[board.kernel, ...recipe.bootPackages, ...asideDebs].join(' ')}`,
     '--skip=download/empty',
     recipe.suite, rootfs, ...mirrors,
   ];
@@ -142,6 +153,11 @@ const bootDebs = (await fs.readFile(bootList, 'utf8'))
     return { name, version: ver, file: path.join(cache.boot, file) };
   });
 const kernelDeb = bootDebs.find((d) => d.name.startsWith('linux-image-'));
+const debNamed = (name) => {
+  const d = bootDebs.find((x) => x.name === name);
+  if (!d) throw new Error(`package ${name} was not fetched (see firmware/lib/fetch-debs.sh)`);
+  return d;
+};
 const busyboxStaticDeb = bootDebs.find((d) => d.name === 'busybox-static');
 
 // --- kernel and modules ----------------------------------------------------------------------
@@ -177,6 +193,97 @@ await step('kernel modules', async () => {
     (missing.length ? `; not modules in this kernel (built in or absent): ${missing.join(' ')}` : '');
 });
 
+// --- DAHDI -----------------------------------------------------------------------------------
+// The modules come from Debian's dahdi-dkms source, compiled here against the headers of exactly
+// the image's kernel (what dkms would do on the box, which has no compiler) and cached by kernel
+// and DAHDI version: a re-run copies them. They go to updates/dahdi, outside modules.order, so
+// rcS loads them only when pbx.conf configures analog ports.
+const dahdi = { modules: [], tools: [], note: '' };
+await step('DAHDI modules and tools', async () => {
+  if (!recipe.dahdi) return 'not in the recipe';
+  if (!buildDahdi) {
+    dahdi.note = `no DAHDI (${board.arch} image on an ${hostArch} host: the modules are built with the host's compiler)`;
+    return dahdi.note;
+  }
+  const src = debNamed(recipe.dahdi.source);
+  const headers = bootDebs.filter((d) => d.name.startsWith('linux-headers-') || d.name.startsWith('linux-kbuild-'));
+  const key = `${kver}_${kernelDeb.version}_${src.version}`.replace(/[^\w.+-]/g, '_');
+  const cached = path.join(cache.cache, 'dahdi', key);
+  let built = 'cached';
+  if (!fs.existsSync(path.join(cached, 'dahdi.ko'))) {
+    const b = path.join(work, 'dahdi-build');
+    await fs.remove(b);
+    await fs.mkdirp(path.join(b, 'src'));
+    await fs.mkdirp(path.join(b, 'headers'));
+    await $`dpkg-deb -x ${src.file} ${path.join(b, 'src')}`;
+    for (const h of headers) await $`dpkg-deb -x ${h.file} ${path.join(b, 'headers')}`;
+    const ksrc = path.join(b, 'headers/usr/src', `linux-headers-${kver}`);
+    // The flavour's Makefile includes the common part by its installed absolute path.
+    const mk = path.join(ksrc, 'Makefile');
+    await fs.writeFile(mk, (await fs.readFile(mk, 'utf8')).replaceAll('/usr/src/', `${path.join(b, 'headers/usr/src')}/`));
+    const tree = path.join(b, 'src/usr/src', (await fs.readdir(path.join(b, 'src/usr/src')))[0]);
+    const jobs = (await $`nproc`).stdout.trim();
+    const r = await $({ cwd: tree })`make modules KVERS=${kver} KSRC=${ksrc} ${recipe.dahdi.makeArgs} -j${jobs}`.nothrow();
+    if (r.exitCode !== 0) throw new Error(`DAHDI build against ${kver} failed:\n${(r.stdout + r.stderr).split('\n').slice(-25).join('\n')}`);
+    const kos = (await $`find ${tree} -name *.ko`).stdout.trim().split('\n').filter(Boolean);
+    await fs.mkdirp(cached + '.tmp');
+    for (const ko of kos) await fs.copy(ko, path.join(cached + '.tmp', path.basename(ko)));
+    // Debian's kernel config builds modules with debug info: 30 MB of it for these modules.
+    await $`strip --strip-debug ${kos.map((ko) => path.join(cached + '.tmp', path.basename(ko)))}`;
+    await fs.remove(cached);
+    await fs.move(cached + '.tmp', cached);
+    await fs.remove(b);
+    built = `built from ${src.name} ${src.version}`;
+  }
+  const leaveOut = new Set(recipe.dahdi.leaveOut);
+  const dest = path.join(rootfs, 'lib/modules', kver, 'updates/dahdi');
+  await fs.mkdirp(dest);
+  for (const f of (await fs.readdir(cached)).filter((f) => f.endsWith('.ko')).sort()) {
+    if (leaveOut.has(f.replace(/\.ko$/, ''))) continue;
+    await fs.copy(path.join(cached, f), path.join(dest, f));
+    dahdi.modules.push(f.replace(/\.ko$/, ''));
+  }
+  await $`depmod -b ${rootfs} ${kver}`;
+  // Runtime tools: dahdi_cfg and its tone zone library only (the rest of the package is perl
+  // scripts and Astribank tools).
+  const aside = path.join(work, 'dahdi-tools');
+  await fs.mkdirp(aside);
+  for (const t of recipe.dahdi.tools) await $`dpkg-deb -x ${debNamed(t).file} ${aside}`;
+  for (const pattern of recipe.dahdi.toolFiles) {
+    for (const p of (await $({ cwd: aside })`sh -c ${`ls -d ${pattern} 2>/dev/null || true`}`).stdout.split('\n').filter(Boolean)) {
+      await fs.mkdirp(path.dirname(path.join(rootfs, p)));
+      await fs.copy(path.join(aside, p), path.join(rootfs, p), { dereference: false });
+      dahdi.tools.push(p);
+    }
+  }
+  await fs.remove(aside);
+  if (!dahdi.tools.includes('usr/sbin/dahdi_cfg')) throw new Error('dahdi_cfg not found in the dahdi package');
+  return `${built}: ${dahdi.modules.length} modules (${mb(await duBytes(dest))}), ${dahdi.tools.length} tool files`;
+});
+
+// --- sounds ----------------------------------------------------------------------------------
+const sounds = [];
+await step('sounds (wav -> ulaw)', async () => {
+  const notes = [];
+  for (const s of recipe.sounds ?? []) {
+    const deb = debNamed(s.package);
+    const aside = path.join(work, 'sounds-deb');
+    await fs.remove(aside);
+    await fs.mkdirp(aside);
+    await $`dpkg-deb -x ${deb.file} ${aside}`;
+    const only = s.only ? new Set(s.only) : undefined;
+    const r = convertTree(path.join(aside, s.from), path.join(rootfs, s.to), (rel) => !only || only.has(rel));
+    if (r.files === 0) throw new Error(`no .wav files from ${s.package} under ${s.from}${only ? ` named ${[...only].join(', ')}` : ''}`);
+    // The licence of the recordings travels with them.
+    const copyright = path.join(aside, 'usr/share/doc', s.package, 'copyright');
+    if (fs.existsSync(copyright)) await fs.copy(copyright, path.join(rootfs, 'usr/share/doc', s.package, 'copyright'));
+    await fs.remove(aside);
+    sounds.push({ package: s.package, version: deb.version, to: s.to, files: r.files, wavBytes: r.bytesIn, ulawBytes: r.bytesOut });
+    notes.push(`${s.package}: ${r.files} files, ${mb(r.bytesIn)} wav -> ${mb(r.bytesOut)} ulaw`);
+  }
+  return notes.join('; ') || 'none in the recipe';
+});
+
 // --- initramfs --------------------------------------------------------------------------------
 const initrd = path.join(work, 'initrd.img');
 await step('initramfs', async () => {
@@ -203,7 +310,6 @@ await step('bundle and overlay', async () => {
   // The native addon (timerfd media clock, spandsp) goes next to the bundle, where the runtime
   // looks first, only when `npm ci` built it for this image's architecture; otherwise the PBX
   // runs on the timer clock and logs why. The host must be the same Debian suite (glibc).
-  const hostArch = (await $`dpkg --print-architecture`).stdout.trim();
   if (hostArch === board.arch && fs.existsSync(nativeFile)) {
     await fs.copy(nativeFile, path.join(rootfs, 'usr/lib/pbx/pbx_native.node'));
     nativeNote = `native addon ${mb(fileSize(nativeFile))}`;
@@ -260,7 +366,6 @@ await step('trim', async () => {
 });
 
 await step('check node in the root', async () => {
-  const hostArch = (await $`dpkg --print-architecture`).stdout.trim();
   if (hostArch !== board.arch && !(hostArch === 'amd64' && board.arch === 'i386')) return `skipped (${board.arch} on ${hostArch})`;
   const r = await $`chroot ${rootfs} /usr/bin/node /usr/lib/pbx/pbx.mjs --version`.nothrow();
   if (r.exitCode !== 0 && hostArch !== board.arch) return `skipped (this kernel cannot run ${board.arch} binaries: ${(r.stderr || r.stdout).trim()})`;
@@ -357,6 +462,8 @@ const manifest = {
   packages,
   bootPackages: bootDebs.map(({ name, version: v }) => ({ name, version: v })),
   modules: { boot: bootMods.order.map((m) => m.name), system: sysMods.order.map((m) => m.name), notModules: [...bootMods.missing, ...sysMods.missing] },
+  dahdi: dahdi.note ? { note: dahdi.note } : { modules: dahdi.modules, tools: dahdi.tools },
+  sounds,
   partitions: plan.parts.map((p) => ({ number: p.number, name: p.name, startMiB: p.startMiB, sizeMiB: p.sizeMiB, contentBytes: p.content })),
   sizes: {
     bundle: fileSize(bundleFile),

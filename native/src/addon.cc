@@ -5,6 +5,7 @@
 
 #include "clock-wrap.h"
 #include "dsp-smoke.h"
+#include "line-wrap.h"
 
 namespace pbx {
 
@@ -36,12 +37,23 @@ Napi::Value DtmfRoundTripJs(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, DtmfRoundTrip(digits));
 }
 
-void StopClocks(AddonData* data) { data->registry->StopAll(); }
+Napi::Value CreateLineEngine(const Napi::CallbackInfo& info) {
+  AddonData* data = info.Env().GetInstanceData<AddonData>();
+  if (info.Length() > 0) return data->line_constructor.New({info[0]});
+  return data->line_constructor.New({});
+}
+
+void StopClocks(AddonData* data) {
+  data->lines->StopAll();
+  data->registry->StopAll();
+}
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   Napi::Function clock = ClockWrap::Define(env);
   data->clock_constructor = Napi::Persistent(clock);
+  Napi::Function line = LineWrap::Define(env);
+  data->line_constructor = Napi::Persistent(line);
   env.SetInstanceData<AddonData>(data);
   // Registered before any clock's thread-safe function, so at teardown it runs after theirs
   // (hooks run in reverse order); either order is safe, as both paths stop and join the thread.
@@ -49,6 +61,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
   exports.Set("Clock", clock);
   exports.Set("createClock", Napi::Function::New<CreateClock>(env, "createClock"));
+  exports.Set("createLineEngine", Napi::Function::New<CreateLineEngine>(env, "createLineEngine"));
   exports.Set("spandspVersion", Napi::Function::New<SpandspVersion>(env, "spandspVersion"));
   exports.Set("dtmfRoundTrip", Napi::Function::New<DtmfRoundTripJs>(env, "dtmfRoundTrip"));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "clock-core.h"
+#include "line-wrap.h"
 
 namespace pbx {
 
@@ -25,6 +26,9 @@ struct ClockRegistry {
 struct AddonData {
   Napi::FunctionReference clock_constructor;
   std::shared_ptr<ClockRegistry> registry = std::make_shared<ClockRegistry>();
+  // The line engines of this environment (line-wrap.cc), stopped with the clocks at teardown.
+  Napi::FunctionReference line_constructor;
+  std::shared_ptr<LineRegistry> lines = std::make_shared<LineRegistry>();
 };
 
 class ClockWrap : public Napi::ObjectWrap<ClockWrap> {

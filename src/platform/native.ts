@@ -63,8 +63,102 @@ export interface NativeClock {
   stats(): NativeClockStats;
 }
 
+/** One part of a call-progress tone: up to two frequencies (0 = none) for ms (0 = forever). */
+export interface NativeTonePart {
+  f1: number;
+  f2: number;
+  ms: number;
+}
+
+export interface NativeToneDef {
+  name: 'dial' | 'ringback' | 'busy' | 'congestion';
+  parts: NativeTonePart[];
+}
+
+export type NativeCidStandard = 'bell202' | 'v23' | 'dtmf' | 'none';
+
+/** Options of the analog line engine (native/src/line-wrap.cc). */
+export interface NativeLineEngineOptions {
+  /** Only 'sim' exists in this slice; 'dahdi' comes next. */
+  backend: 'sim';
+  /** The PBX side of each port, in order: port 1 is ports[0]. */
+  ports: Array<'fxs' | 'fxo'>;
+  country?: string;
+  /** The country's tones: the engine generates (sim line) and recognises them. */
+  tones?: NativeToneDef[];
+  /** Ring cadence as on/off pairs in ms (default 2000/4000). */
+  ringCadenceMs?: number[];
+  cidStandard?: NativeCidStandard;
+  /** Wall time per 20 ms block of the sim (1..1000, default 20); smaller runs the sim faster. */
+  periodMs?: number;
+  /** Events queued towards JS before new ones are dropped (1..4096, default 64). */
+  eventQueueSize?: number;
+}
+
+export type NativeLineEvent =
+  | { type: 'offhook' | 'onhook' | 'flash' | 'ringBegin' | 'ringEnd' | 'polarity' | 'disconnect' | 'dialComplete'; port: number }
+  | { type: 'digit'; port: number; digit: string }
+  | { type: 'callerid'; port: number; number: string; name: string }
+  | { type: 'busy'; port: number; tone: 'busy' | 'congestion' };
+
+export type NativeSimCommand =
+  | { target: 'phone'; port: number; action: 'offhook' | 'onhook' | 'flash' }
+  | { target: 'phone'; port: number; action: 'dial'; digits: string }
+  | { target: 'line'; port: number; action: 'ring'; number?: string; name?: string }
+  | { target: 'line'; port: number; action: 'hangup' | 'busy' };
+
+/** One port as `sim show` sees it. */
+export interface NativeSimPortStatus {
+  port: number;
+  kind: 'fxs' | 'fxo';
+  /** Phone: onhook/offhook/ringing. Line: idle/ringing/offhook/busy/down. */
+  state: string;
+  /** Phone: dial/ringback/busy/congestion/silence/tone/audio/ringing/nothing. Line: dial/busy/silence. */
+  hears: string;
+  /** Phone: DTMF it heard. Line: digits the PBX dialed. */
+  digits: string;
+  callerNumber: string;
+  callerName: string;
+}
+
+export interface NativeLineStats {
+  running: boolean;
+  ports: number;
+  blocks: number;
+  overruns: number;
+  events: number;
+  eventsDropped: number;
+  commands: number;
+  rxDroppedSamples: number;
+  txUnderruns: number;
+  /** CPU time of the engine thread since start. */
+  cpuMs: number;
+}
+
+export interface NativeLineEngine {
+  /** Opens the backend and starts the engine thread; keeps the process alive while running. */
+  start(onEvent: (event: NativeLineEvent) => void): void;
+  /** Stops and joins the thread; no event is delivered afterwards; idempotent. */
+  stop(): void;
+  /** Moves up to samples.length samples the port received into `samples`; returns the count. */
+  readAudio(port: number, samples: Int16Array): number;
+  /** Queues samples to send to the port; returns how many fit. */
+  writeAudio(port: number, samples: Int16Array): number;
+  /** FXS: ring the phone with the cadence (and caller ID), or stop. */
+  ring(port: number, on: boolean, number?: string, name?: string): void;
+  /** FXO: seize/answer (true) or release the line. */
+  setHook(port: number, offhook: boolean): void;
+  /** FXO: dial DTMF natively; a dialComplete event follows. */
+  dial(port: number, digits: string): void;
+  sim(command: NativeSimCommand): void;
+  simShow(): NativeSimPortStatus[];
+  stats(): NativeLineStats;
+}
+
 export interface NativeBinding {
   createClock(options?: NativeClockOptions): NativeClock;
+  /** The analog line engine; absent from addons built before it existed. */
+  createLineEngine?(options: NativeLineEngineOptions): NativeLineEngine;
   /** Release stamp of the spandsp headers the addon was built with. */
   spandspVersion(): string;
   /** Generates DTMF for `digits` with spandsp and returns what spandsp's receiver detected. */

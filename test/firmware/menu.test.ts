@@ -4,22 +4,28 @@
  * as QEMU's 10.0.2.2) receives the box's log, and after a reboot the settings are still there.
  *
  * Runs only with PBX_FIRMWARE_TEST=1 (see boot.test.ts). Boots a private copy of the image
- * without snapshot mode, so the writes to the card persist across the reboot.
+ * without snapshot mode, so the writes to the card persist across the reboot. That copy gets the
+ * optional data partition (boot.test.ts boots the image as built, data in RAM) and, before its
+ * first boot, a pbx.conf written as a PC would write it: one phone, and an [analog] section so
+ * rcS loads DAHDI.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createSocket, type Socket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBoard, buildPaths, packageVersion, REPO } from '../../firmware/lib/board.mjs';
-import { QemuGuest, ensureImage, freePort, waitRescueShell } from './qemu-guest.ts';
+import { QemuGuest, addDataPartition, ensureImage, freePort, sipOptions, sipp, waitRescueShell, writeCfFile } from './qemu-guest.ts';
 
 const enabled = process.env.PBX_FIRMWARE_TEST === '1';
 const boardName = process.env.PBX_FIRMWARE_BOARD ?? 'apu';
 const skip = enabled ? false : 'set PBX_FIRMWARE_TEST=1 to boot the image in QEMU TCG and drive its setup menu (~3 min)';
 
 const MENU_PROMPT = /Enter a number \(1-10\): /;
+const PHONE = { ext: '2000', secret: 'Fw-Secr3t-2000' };
+/** The data partition the test card gets (MiB). */
+const DATA_MIB = 16;
 
 describe(`setup menu on the serial console of the ${boardName} image`, { skip }, () => {
   const board = loadBoard(boardName);
@@ -29,13 +35,14 @@ describe(`setup menu on the serial console of the ${boardName} image`, { skip },
   let guest: QemuGuest | undefined;
   let syslog: Socket;
   let syslogPort = 0;
+  let sipPort = 0;
   const received: string[] = [];
 
   const figures: Record<string, number | string> = {};
 
   const boot = async (): Promise<void> => {
-    guest = new QemuGuest(board, { image: card, kernel: paths.kernel, initrd: paths.initrd, snapshot: false, forwards: [] });
-    await guest.waitFor(MENU_PROMPT, 240_000);
+    guest = new QemuGuest(board, { image: card, kernel: paths.kernel, initrd: paths.initrd, snapshot: false, forwards: [{ proto: 'udp', host: sipPort, guest: 5060 }] });
+    await guest.waitFor(MENU_PROMPT, 420_000);
   };
 
   const waitSyslog = async (pattern: RegExp, timeoutMs: number): Promise<string | undefined> => {
@@ -53,6 +60,10 @@ describe(`setup menu on the serial console of the ${boardName} image`, { skip },
     dir = mkdtempSync(join(tmpdir(), 'pbx-fw-menu-'));
     card = join(dir, 'card.img');
     copyFileSync(paths.image, card);
+    addDataPartition(card, DATA_MIB);
+    const defaults = readFileSync(join(REPO, 'overlay/usr/share/pbx/pbx.conf.default'), 'utf8');
+    writeCfFile(card, 'pbx.conf', `${defaults}${PHONE.ext} = ${PHONE.secret}, Menu test\n\n[analog]\n; an analog port makes rcS load DAHDI (no card in QEMU: the core only)\nfxs1 = 2001\n`);
+    sipPort = await freePort('udp');
     syslogPort = await freePort('udp');
     syslog = createSocket('udp4');
     syslog.on('message', (m) => received.push(m.toString('utf8')));
@@ -107,6 +118,12 @@ describe(`setup menu on the serial console of the ${boardName} image`, { skip },
     await g.waitFor(MENU_PROMPT, 60_000);
   });
 
+  test('a phone registers through the forwarded SIP port (the registration is kept on the data partition)', async () => {
+    assert.match((await sipOptions(sipPort, 180_000)) ?? 'no answer to OPTIONS within 180 s', /^SIP\/2\.0 200 /);
+    const reg = await sipp(REPO, 'register-auth.xml', sipPort, ['-s', PHONE.ext, '-au', PHONE.ext, '-ap', PHONE.secret, '-set', 'expires', '3600'], 30);
+    assert.equal(reg.status, 0, `SIPp REGISTER failed:\n${reg.output}`);
+  });
+
   test('after a reboot the settings are still there (status screen)', async () => {
     const g = guest!;
     await g.type('9\r');
@@ -116,11 +133,19 @@ describe(`setup menu on the serial console of the ${boardName} image`, { skip },
     received.length = 0;
     await boot();
     const g2 = guest!;
+    // The status screen asks the PBX for its phones: wait until it answers SIP.
+    assert.match((await sipOptions(sipPort, 180_000)) ?? 'no answer to OPTIONS within 180 s', /^SIP\/2\.0 200 /);
     await g2.type('5\r');
     const status = await g2.waitFor(/Version[\s\S]*?Last log lines:/, 60_000);
     assert.match(status[0], /LAN +first interface: static; eth0 10\.0\.2\.15\/24, gateway 10\.0\.2\.2/);
     assert.match(status[0], new RegExp(`Syslog +10\\.0\\.2\\.2:${syslogPort}`));
     assert.match(status[0], /Storage +config on \/dev\/\S+3 \(vfat\), read-only/);
+    // Where registrations live: the data partition, so the phone registered before the reboot
+    // is still listed with its address (QEMU's user network shows the host as 10.0.2.2).
+    assert.match(status[0], /Storage +data on \/dev\/\S+4 \(ext4\)/);
+    const phone = status[0].split('\n').find((l) => new RegExp(`^\\s*${PHONE.ext}\\b`).test(l));
+    assert.match(phone ?? `(no ${PHONE.ext} in the status screen)`, /10\.0\.2\.2|127\.0\.0\.1/, status[0]);
+    figures.registrationAfterReboot = (phone ?? '').trim();
     assert.ok(await waitSyslog(/syslogd started|kernel/, 60_000), 'the log is forwarded again after the reboot');
   });
 
@@ -132,6 +157,9 @@ describe(`setup menu on the serial console of the ${boardName} image`, { skip },
     const kernel = await waitSyslog(/^<\d{1,3}>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (\S+ )?kernel: /, 60_000);
     assert.ok(kernel, `no kernel message forwarded by syslogd; got:\n${received.slice(-10).join('\n')}`);
     figures.syslogRecords = received.length;
+    // pbx.conf has an [analog] section: rcS loaded DAHDI at boot and said so in the kernel log.
+    const dahdi = await waitSyslog(/dahdi-apply: DAHDI loaded/, 30_000);
+    assert.ok(dahdi, `no "dahdi-apply: DAHDI loaded" in the forwarded kernel log; got:\n${received.filter((m) => /dahdi/i.test(m)).join('\n')}`);
   });
 
   test('factory reset from the menu asks for confirmation, restores the default pbx.conf, and the box still boots', async () => {

@@ -3,7 +3,7 @@
  * text, type a line. Used by the firmware tests; all host forwards listen on 127.0.0.1 only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSocket } from 'node:dgram';
@@ -246,5 +246,173 @@ export async function sipp(repo: string, scenario: string, port: number, args: s
     return { status, output: output.slice(-3000) };
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `count` consecutive free UDP ports on 127.0.0.1 starting at an even port (RTP uses the even
+ * port of each pair): the range the guest's pbx.conf `rtp =` gets, forwarded port for port.
+ */
+export async function freeUdpRange(count: number): Promise<{ start: number; end: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const start = 20000 + 2 * Math.floor(Math.random() * 10000);
+    const socks = [];
+    let ok = true;
+    for (let p = start; p < start + count && ok; p++) {
+      const s = createSocket('udp4');
+      ok = await new Promise<boolean>((r) => {
+        s.once('error', () => r(false));
+        s.bind(p, '127.0.0.1', () => r(true));
+      });
+      socks.push(s);
+    }
+    for (const s of socks) s.close();
+    if (ok) return { start, end: start + count - 1 };
+  }
+  throw new Error(`no ${count} consecutive free UDP ports on 127.0.0.1`);
+}
+
+/** What one echo-test call through the forwards did. */
+export interface EchoCall {
+  /** SIPp's exit status (0: 200 OK to the INVITE, ACK, BYE answered) and its output on failure. */
+  status: number | null;
+  output: string;
+  /** The PBX's media port from its 200 OK SDP (guest side; forwarded 1:1 from 127.0.0.1). */
+  pbxRtpPort?: number;
+  sent: number;
+  /** Packets that came back carrying the payload of one we sent (byte for byte). */
+  echoed: number;
+  /** Packets that came back with a payload we never sent. */
+  foreign: number;
+}
+
+const rtpHeader = (seq: number, ts: number, ssrc: number, pt: number): Buffer => {
+  const h = Buffer.alloc(12);
+  h[0] = 0x80;
+  h[1] = pt & 0x7f;
+  h.writeUInt16BE(seq & 0xffff, 2);
+  h.writeUInt32BE(ts >>> 0, 4);
+  h.writeUInt32BE(ssrc >>> 0, 8);
+  return h;
+};
+
+/**
+ * A phone calls the echo test (600) with SIPp (test/scenarios/fw-echo-call.xml) through the SIP
+ * forward; once the PBX has answered, this side sends `packets` PCMU packets (20 ms apart) from the
+ * RTP port the INVITE offered to the PBX's RTP port (forwarded from 127.0.0.1) and counts what
+ * comes back. Each payload is distinct (the packet number in every byte, kept inside
+ * 0x10-0x6f so the μ-law round trip through the PBX's frames cannot alter it).
+ */
+export async function echoCall(
+  repo: string,
+  sipPort: number,
+  phone: { ext: string; secret: string },
+  opts: { packets?: number; holdMs?: number; timeoutS?: number } = {},
+): Promise<EchoCall> {
+  const packets = opts.packets ?? 100;
+  const holdMs = opts.holdMs ?? packets * 20 + 4000;
+  const work = mkdtempSync(join(tmpdir(), 'pbx-fw-call-'));
+  const media = createSocket('udp4');
+  await new Promise<void>((r) => media.bind(0, '127.0.0.1', () => r()));
+  const sentPayloads = new Set<string>();
+  let echoed = 0;
+  let foreign = 0;
+  media.on('message', (msg) => {
+    if (msg.length < 12 || (msg[0]! & 0xc0) !== 0x80) return;
+    const payload = msg.subarray(12).toString('hex');
+    if (sentPayloads.has(payload)) echoed += 1;
+    else foreign += 1;
+  });
+  try {
+    const local = await freePort('udp');
+    const child = spawn(
+      'sipp',
+      ['-sf', join(repo, 'test/scenarios/fw-echo-call.xml'), '-i', '127.0.0.1', '-p', String(local), '-t', 'u1', '-m', '1',
+        '-s', '600', '-au', phone.ext, '-ap', phone.secret, '-auth_uri', `600@127.0.0.1:${sipPort}`,
+        '-set', 'caller', phone.ext, '-set', 'rtpport', String(media.address().port), '-d', String(holdMs),
+        '-timeout', `${opts.timeoutS ?? 60}s`, '-timeout_error', '-nostdin', '-trace_err', '-error_file', join(work, 'errors.log'),
+        `127.0.0.1:${sipPort}`],
+      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout!.on('data', (b: Buffer) => (output += b.toString('utf8')));
+    child.stderr!.on('data', (b: Buffer) => (output += b.toString('utf8')));
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    let done = false;
+    void exited.then(() => (done = true));
+    // The scenario writes the PBX's media port once the call is answered and ACKed.
+    // (SIPp's exec runs a shell, which may not have finished writing when the file appears.)
+    const portFile = join(work, 'pbx-rtp-port');
+    const readPort = (): number | undefined => {
+      const m = existsSync(portFile) ? /^(\d+)\n/.exec(readFileSync(portFile, 'utf8')) : null;
+      return m ? Number(m[1]) : undefined;
+    };
+    let pbxRtpPort = readPort();
+    while (!done && pbxRtpPort === undefined) {
+      await new Promise((r) => setTimeout(r, 50));
+      pbxRtpPort = readPort();
+    }
+    let sent = 0;
+    if (pbxRtpPort !== undefined) {
+      const ssrc = Math.floor(Math.random() * 0xffffffff);
+      const seq0 = Math.floor(Math.random() * 30000);
+      for (let i = 0; i < packets && !done; i++) {
+        const payload = Buffer.alloc(160, 0x10 + (i % 0x60));
+        payload[0] = 0x10 + Math.floor(i / 0x60);
+        sentPayloads.add(payload.toString('hex'));
+        media.send(Buffer.concat([rtpHeader(seq0 + i, i * 160, ssrc, 0), payload]), pbxRtpPort, '127.0.0.1');
+        sent += 1;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    const status = await exited;
+    if (existsSync(join(work, 'errors.log'))) output += readFileSync(join(work, 'errors.log'), 'utf8');
+    return { status, output: output.slice(-3000), ...(pbxRtpPort ? { pbxRtpPort } : {}), sent, echoed, foreign };
+  } finally {
+    media.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const run = (cmd: string, args: string[], input?: string): string => {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+};
+
+/** The partitions of a card image file (sfdisk's view): start and size in 512-byte sectors. */
+export function partitions(card: string): { node: string; start: number; size: number; type: string }[] {
+  const table = JSON.parse(run('sfdisk', ['-J', card])) as { partitiontable: { partitions: { node: string; start: number; size: number; type: string }[] } };
+  return table.partitiontable.partitions;
+}
+
+/**
+ * Gives a card image the optional data partition (4, ext4, label PBXDATA) the way
+ * `npm run image -- --data-mib N` lays it out: the ext4 file system made as a file, placed with dd
+ * at the next MiB after the last partition. No loop devices or mounts.
+ */
+export function addDataPartition(card: string, mib: number): void {
+  const parts = partitions(card);
+  if (parts.length !== 3) throw new Error(`${card} has ${parts.length} partitions; expected boot, root and cf`);
+  const last = parts[parts.length - 1]!;
+  const startMiB = Math.ceil(((last.start + last.size) * 512) / 1048576);
+  const fsFile = `${card}.data.ext4`;
+  run('mkfs.ext4', ['-q', '-F', '-L', 'PBXDATA', '-E', 'root_owner=0:0', fsFile, `${mib}M`]);
+  run('truncate', ['-s', String((startMiB + mib) * 1048576), card]);
+  run('sfdisk', ['--no-reread', '--no-tell-kernel', '-q', '--append', card], `start=${startMiB * 2048}, size=${mib * 2048}, type=83\n`);
+  run('dd', [`if=${fsFile}`, `of=${card}`, 'bs=1M', `seek=${startMiB}`, 'conv=notrunc', 'status=none']);
+  rmSync(fsFile, { force: true });
+}
+
+/** Writes a file onto the card's config partition (3, FAT) as a PC would, with mtools. */
+export function writeCfFile(card: string, name: string, text: string): void {
+  const cf = partitions(card)[2]!;
+  const dir = mkdtempSync(join(tmpdir(), 'pbx-fw-cf-'));
+  try {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    run('mcopy', ['-o', '-i', `${card}@@${cf.start * 512}`, file, `::/${name}`]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -34,3 +34,13 @@ lan_interface() {
 }
 
 kmsg() { echo "$*" > /dev/kmsg 2>/dev/null; }
+
+# conf_has_keys SECTION: true when [SECTION] sets at least one key (comments and blanks aside).
+conf_has_keys() {
+  awk -v sec="$1" '
+    { line = $0; sub(/;.*$/, "", line); gsub(/^[ \t\r]+|[ \t\r]+$/, "", line) }
+    line == "" { next }
+    substr(line, 1, 1) == "[" { s = line; sub(/^\[/, "", s); sub(/\].*$/, "", s); gsub(/^[ \t]+|[ \t]+$/, "", s); insec = (s == sec); next }
+    insec && index(line, "=") > 0 { found = 1; exit }
+    END { exit found ? 0 : 1 }' "$PBX_CONF" 2>/dev/null
+}

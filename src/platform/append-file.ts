@@ -9,6 +9,7 @@
  */
 import { closeSync, fsync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fsyncDirectory } from './fs.ts';
 
 export type AppendSync = 'now' | 'soon' | 'none';
 
@@ -23,12 +24,7 @@ export interface AppendFile {
 }
 
 function fsyncDirOf(path: string): void {
-  const dfd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
+  fsyncDirectory(dirname(path));
 }
 
 export function openAppendFile(path: string): AppendFile {

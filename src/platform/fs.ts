@@ -63,6 +63,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
+  fsyncDirectory(dir);
+}
+
+/** Makes a rename in `dir` durable (the directory entry itself reaches the disk). */
+export function fsyncDirectory(dir: string): void {
   const dfd = openSync(dir, 'r');
   try {
     fsyncSync(dfd);

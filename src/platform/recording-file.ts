@@ -6,6 +6,7 @@
  */
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fsyncDirectory } from './fs.ts';
 
 export interface RecordingFile {
   /** Final path (what commit() creates). */
@@ -66,12 +67,7 @@ export function createRecordingFile(path: string): RecordingFile {
       fsyncSync(fd);
       close();
       renameSync(tmp, path);
-      const dfd = openSync(dir, 'r');
-      try {
-        fsyncSync(dfd);
-      } finally {
-        closeSync(dfd);
-      }
+      fsyncDirectory(dir);
     },
     discard(): void {
       close();

@@ -7,21 +7,10 @@ import { readTextIfExists } from '../../platform/fs.ts';
 import type { AppResult, DialplanApplication } from '../types.ts';
 import type { ApplicationDeps } from './deps.ts';
 import { assign } from '../expr/substitute.ts';
+import { PRESENTATIONS } from '../functions/callerid.ts';
 
 const NEXT: AppResult = { kind: 'next' };
 
-/** Asterisk's presentation names (ast_parse_caller_presentation). */
-export const CALLER_PRESENTATIONS = [
-  'allowed_not_screened',
-  'allowed_passed_screen',
-  'allowed_failed_screen',
-  'allowed',
-  'prohib_not_screened',
-  'prohib_passed_screen',
-  'prohib_failed_screen',
-  'prohib',
-  'unavailable',
-] as const;
 
 /** `"Name" <number>`, `Name <number>`, `<number>` or a bare number/name (ast_callerid_parse). */
 export function parseCallerId(text: string): { name?: string; number?: string } {
@@ -106,10 +95,10 @@ export function variableApplications(deps: ApplicationDeps): DialplanApplication
       name: 'SetCallerPres',
       synopsis: 'Set CallerID Presentation',
       syntax: 'SetCallerPres(presentation)',
-      description: `Set Caller*ID presentation on a call. Valid presentations are: ${CALLER_PRESENTATIONS.join(', ')}.`,
+      description: `Set Caller*ID presentation on a call. Valid presentations are: ${PRESENTATIONS.join(', ')}.`,
       async run(ctx) {
         const pres = (ctx.args[0] ?? '').trim().toLowerCase();
-        if (!(CALLER_PRESENTATIONS as readonly string[]).includes(pres)) {
+        if (!PRESENTATIONS.includes(pres)) {
           ctx.log('warning', `'${ctx.args[0] ?? ''}' is not a valid presentation (see 'core show application SetCallerPres')`);
           return NEXT;
         }

@@ -7,8 +7,8 @@ import type { DialplanCallerId, DialplanFunction } from '../types.ts';
 import { splitArgs } from '../expr/args.ts';
 import { fail, requireChannel } from './util.ts';
 
-/** Asterisk's named presentations (ast_named_caller_presentation). */
-export const PRESENTATIONS = [
+/** Asterisk's named presentations (ast_named_caller_presentation); SetCallerPres checks these too. */
+export const PRESENTATIONS: readonly string[] = [
   'allowed_not_screened',
   'allowed_passed_screen',
   'allowed_failed_screen',

@@ -45,7 +45,9 @@ if (rows.length) {
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
   const machine = `${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
   if (!existsSync(RESULTS)) writeFileSync(RESULTS, '# Benchmark results\n\nAppended by `npm run bench`. Newest last.\n');
-  const head = `\n## ${new Date().toISOString()} — \`npm run bench ${files.length === 1 ? files[0] : ''}\`\n\nMachine: ${machine}\n\n| file | task | figure | note |\n|---|---|---|---|\n`;
+  const filter = process.env.PBX_BENCH_FILTER ?? '';
+  const command = filter ? ` -- ${filter}` : files.length === 1 ? ` ${files[0]}` : '';
+  const head = `\n## ${new Date().toISOString()} — \`npm run bench${command}\`\n\nMachine: ${machine}\n\n| file | task | figure | note |\n|---|---|---|---|\n`;
   appendFileSync(RESULTS, head + rows.join('\n') + '\n');
   console.log(`\nappended ${rows.length} rows to bench/RESULTS.md`);
 }

@@ -24,5 +24,6 @@ if (files.some((f) => f.endsWith('.load.ts'))) {
   const b = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...files], { stdio: 'inherit' });
+// The filter the user typed names the run in bench/RESULTS.md (`npm run bench -- dialplan`).
+const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...files], { stdio: 'inherit', env: { ...process.env, PBX_BENCH_FILTER: filter.join(' ') } });
 process.exit(r.status ?? 1);

@@ -126,6 +126,9 @@ function builtinFallback(name: string, scope: VariableScope): string | undefined
 export function readVariable(name: string, scope: VariableScope): string | undefined {
   const b = builtin(name, scope);
   if (b !== undefined) return b;
+  // Once the channel is gone (the h extension), its real cause wins over what Dial() noted:
+  // Hangup(17) after a failed Dial shows 17, as chan->hangupcause does in Asterisk.
+  if (name === 'HANGUPCAUSE' && scope.channel?.cause !== undefined) return String(scope.channel.cause);
   if (scope.channel) {
     const v = getVar(scope.channel.variables, name);
     if (v !== undefined) return v;

@@ -66,7 +66,52 @@ export function parseAppCall(text: string): AppCallResult {
     const problem = checkNesting(data);
     if (problem) errors.push(`${problem} in the arguments of ${app}: '${data}'`);
   }
+  if (!data.includes(',') && data.includes('|')) data = legacyFunctionPipes(data);
   return { call: { app, data, legacy }, errors, warnings };
+}
+
+/**
+ * A line written for Asterisk 1.4 (no comma anywhere) separates function arguments with `|` too:
+ * `${CUT(LIST|-|2)}`. Those become commas here, once, at load; the application's own `|`
+ * separators stay for splitAppArgs (Set's 1.4 multi-pair form needs them), and `|` inside
+ * `$[ ]` stays the OR operator, inside quotes a character.
+ */
+export function legacyFunctionPipes(data: string): string {
+  const stack: ('var' | 'expr' | 'paren')[] = [];
+  let quote = false;
+  let out = '';
+  for (let i = 0; i < data.length; i++) {
+    const c = data[i]!;
+    if (c === '\\') {
+      out += c + (data[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (c === '"') quote = !quote;
+    else if (!quote && c === '$' && data[i + 1] === '{') {
+      stack.push('var');
+      out += '${';
+      i++;
+      continue;
+    } else if (!quote && c === '$' && data[i + 1] === '[') {
+      stack.push('expr');
+      out += '$[';
+      i++;
+      continue;
+    } else if (!quote && c === '(') stack.push('paren');
+    else if (!quote && (c === ')' || c === '}' || c === ']')) stack.pop();
+    else if (!quote && c === '|' && stack[stack.length - 1] === 'paren' && innermostScope(stack) === 'var') {
+      out += ',';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+function innermostScope(stack: readonly ('var' | 'expr' | 'paren')[]): 'var' | 'expr' | undefined {
+  for (let i = stack.length - 1; i >= 0; i--) if (stack[i] !== 'paren') return stack[i] as 'var' | 'expr';
+  return undefined;
 }
 
 /**

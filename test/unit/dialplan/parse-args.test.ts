@@ -2,9 +2,10 @@
  * splitAppArgs: how the executor splits an application's substituted data, like Asterisk's
  * AST_STANDARD_APP_ARGS, plus the 1.4 `|` separator when the data has no top-level comma.
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitAppArgs } from '../../../src/dialplan/parse/args.ts';
+import { legacyFunctionPipes } from '../../../src/dialplan/parse/app-call.ts';
 
 const cases: [string, string[], string][] = [
   ['SIP/100,20', ['SIP/100', '20'], 'plain commas'],
@@ -34,3 +35,17 @@ for (const [input, expected, why] of cases) {
     assert.deepEqual(splitAppArgs(input), expected);
   });
 }
+
+describe('1.4 lines: | between function arguments', () => {
+  const cases: [string, string][] = [
+    ['X=${CUT(LIST|-|2)}', 'X=${CUT(LIST,-,2)}'],
+    ['${FIELDQTY(LIST|-)}|20', '${FIELDQTY(LIST,-)}|20'],
+    ['A=1|B=2', 'A=1|B=2'],
+    ['$[${A} | ${B}]', '$[${A} | ${B}]'],
+    ['${IF($[${A} | ${B}]?x|y)}', '${IF($[${A} | ${B}]?x,y)}'],
+    ['"a|b"', '"a|b"'],
+  ];
+  for (const [data, expected] of cases) {
+    test(`${data} -> ${expected}`, () => assert.equal(legacyFunctionPipes(data), expected));
+  }
+});

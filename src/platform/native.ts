@@ -133,6 +133,9 @@ export interface NativeLineStats {
   txUnderruns: number;
   /** CPU time of the engine thread since start. */
   cpuMs: number;
+  /** Sim commands refused by the port's state (e.g. dial while on hook), and the latest reason. */
+  simRejected: number;
+  lastSimError: string;
 }
 
 export interface NativeLineEngine {
@@ -150,6 +153,8 @@ export interface NativeLineEngine {
   setHook(port: number, offhook: boolean): void;
   /** FXO: dial DTMF natively; a dialComplete event follows. */
   dial(port: number, digits: string): void;
+  /** Plays the country's tone natively over JS's audio until replaced, stopped (null) or on-hook. */
+  playTone(port: number, tone: NativeToneDef['name'] | null): void;
   sim(command: NativeSimCommand): void;
   simShow(): NativeSimPortStatus[];
   stats(): NativeLineStats;

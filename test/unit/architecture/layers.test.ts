@@ -41,6 +41,7 @@ const ALLOWED: Record<string, string[]> = {
   // The dialplan runs above the applications it calls (Dial, Echo) and reads the AstDB from store.
   dialplan: ['dialplan', 'apps', 'channels', 'core', 'rtp', 'media', 'store', 'config'],
   rtp: ['rtp', 'media'],
+  analog: ['analog', 'media'],
 };
 
 function layerOf(rel: string): string | undefined {

@@ -1,0 +1,194 @@
+#include "caller-id.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <spandsp.h>
+
+namespace pbx {
+
+namespace {
+
+int AdsiStandard(CidStandard s) {
+  switch (s) {
+    case CidStandard::kBell202:
+      return ADSI_STANDARD_CLASS;
+    case CidStandard::kV23:
+      return ADSI_STANDARD_CLIP;
+    case CidStandard::kDtmf:
+      return ADSI_STANDARD_CLIP_DTMF;
+    default:
+      return ADSI_STANDARD_NONE;
+  }
+}
+
+void PutMessage(void* user, const uint8_t* msg, int len) { static_cast<CidReceiver*>(user)->OnMessage(msg, len); }
+
+constexpr int kBellDelayMs = 500;   // spill starts this long into the first long pause
+constexpr int kPreSpillGapMs = 300; // silence between a pre-ring spill and the first ring
+
+}  // namespace
+
+CidSender::~CidSender() {
+  if (tx_) adsi_tx_free(tx_);
+}
+
+bool CidSender::Start(CidStandard standard, const std::string& number, const std::string& name) {
+  active_ = false;
+  if (tx_) {
+    adsi_tx_free(tx_);
+    tx_ = nullptr;
+  }
+  int std_id = AdsiStandard(standard);
+  if (std_id == ADSI_STANDARD_NONE) return false;
+  tx_ = adsi_tx_init(nullptr, std_id);
+  if (tx_ == nullptr) return false;
+  uint8_t msg[256];
+  int len;
+  std::string num = number.substr(0, 20);
+  std::string nam = name.substr(0, 15);
+  if (standard == CidStandard::kDtmf) {
+    // spandsp's first call sets the terminator ('C'); each field goes in front of it.
+    len = adsi_add_field(tx_, msg, -1, CLIP_DTMF_C_TERMINATED, nullptr, 0);
+    len = adsi_add_field(tx_, msg, len, CLIP_DTMF_C_CALLER_NUMBER, reinterpret_cast<const uint8_t*>(num.data()),
+                         static_cast<int>(num.size()));
+  } else {
+    bool bell = standard == CidStandard::kBell202;
+    char stamp[16];
+    time_t now = time(nullptr);
+    struct tm tm_now;
+    localtime_r(&now, &tm_now);
+    strftime(stamp, sizeof stamp, "%m%d%H%M", &tm_now);
+    len = adsi_add_field(tx_, msg, -1, static_cast<uint8_t>(bell ? int{CLASS_MDMF_CALLERID} : int{CLIP_MDMF_CALLERID}), nullptr, 0);
+    len = adsi_add_field(tx_, msg, len, static_cast<uint8_t>(bell ? int{MCLASS_DATETIME} : int{CLIP_DATETIME}), reinterpret_cast<const uint8_t*>(stamp), 8);
+    if (!num.empty())
+      len = adsi_add_field(tx_, msg, len, static_cast<uint8_t>(bell ? int{MCLASS_CALLER_NUMBER} : int{CLIP_CALLER_NUMBER}),
+                           reinterpret_cast<const uint8_t*>(num.data()), static_cast<int>(num.size()));
+    if (!nam.empty())
+      len = adsi_add_field(tx_, msg, len, static_cast<uint8_t>(bell ? int{MCLASS_CALLER_NAME} : int{CLIP_CALLER_NAME}),
+                           reinterpret_cast<const uint8_t*>(nam.data()), static_cast<int>(nam.size()));
+  }
+  if (adsi_tx_put_message(tx_, msg, len) <= 0) return false;
+  active_ = true;
+  return true;
+}
+
+void CidSender::Fill(int16_t* out, int n) {
+  int got = active_ ? adsi_tx(tx_, out, n) : 0;
+  if (got < n) {
+    memset(out + got, 0, sizeof(int16_t) * static_cast<size_t>(n - got));
+    active_ = false;
+  }
+}
+
+CidReceiver::~CidReceiver() {
+  if (rx_) adsi_rx_free(rx_);
+}
+
+void CidReceiver::Init(CidStandard standard) {
+  if (rx_) adsi_rx_free(rx_);
+  rx_ = nullptr;
+  standard_ = standard;
+  have_ = false;
+  int std_id = AdsiStandard(standard);
+  if (std_id != ADSI_STANDARD_NONE) rx_ = adsi_rx_init(nullptr, std_id, &PutMessage, this);
+}
+
+void CidReceiver::Feed(const int16_t* block, int n) {
+  if (rx_) adsi_rx(rx_, block, n);
+}
+
+void CidReceiver::OnMessage(const uint8_t* msg, int len) {
+  if (len <= 0) return;  // negative lengths are status reports (carrier up/down)
+  std::string number, name;
+  uint8_t type;
+  const uint8_t* body;
+  int field_len;
+  int pos = -1;
+  bool callerid = false;
+  while ((pos = adsi_next_field(rx_, msg, len, pos, &type, &body, &field_len)) > 0) {
+    if (body == nullptr) {
+      // The message type comes first.
+      callerid = standard_ == CidStandard::kDtmf || type == CLASS_MDMF_CALLERID || type == CLASS_SDMF_CALLERID ||
+                 type == CLIP_MDMF_CALLERID;
+      continue;
+    }
+    std::string value(reinterpret_cast<const char*>(body), static_cast<size_t>(field_len > 0 ? field_len : 0));
+    if (standard_ == CidStandard::kDtmf) {
+      if (type == CLIP_DTMF_C_CALLER_NUMBER || type == CLIP_DTMF_HASH_UNSPECIFIED) number = value;
+    } else if (standard_ == CidStandard::kBell202) {
+      if (type == MCLASS_CALLER_NUMBER) number = value;
+      if (type == MCLASS_CALLER_NAME) name = value;
+    } else {
+      if (type == CLIP_CALLER_NUMBER) number = value;
+      if (type == CLIP_CALLER_NAME) name = value;
+    }
+  }
+  if (!callerid) return;
+  number_ = number;
+  name_ = name;
+  have_ = true;
+}
+
+bool CidReceiver::Take(std::string* number, std::string* name) {
+  if (!have_) return false;
+  have_ = false;
+  *number = number_;
+  *name = name_;
+  return true;
+}
+
+void Ringer::Start(const CountryConfig* country, const std::string& number, const std::string& name, bool with_cid) {
+  country_ = country;
+  number_ = number;
+  name_ = name;
+  active_ = !country->ring_cadence_ms.empty();
+  part_ = 0;
+  part_ms_ = 0;
+  rings_ = 0;
+  pause_ms_ = 0;
+  bool cid = with_cid && country->cid != CidStandard::kNone && (!number.empty() || !name.empty());
+  pre_spill_ = cid && country->cid != CidStandard::kBell202;
+  spill_pending_ = cid && country->cid == CidStandard::kBell202;
+}
+
+bool Ringer::Step(bool* ring_on, bool* polarity, int16_t* audio) {
+  *ring_on = false;
+  *polarity = false;
+  if (!active_) return false;
+  if (pre_spill_) {
+    if (!cid_.active() && pause_ms_ == 0) {
+      cid_.Start(country_->cid, number_, name_);
+      *polarity = country_->cid == CidStandard::kV23;
+      pause_ms_ = 1;
+    }
+    if (cid_.active()) {
+      cid_.Fill(audio, kBlockSamples);
+      return true;
+    }
+    if ((pause_ms_ += kBlockMs) < kPreSpillGapMs) return false;
+    pre_spill_ = false;
+    pause_ms_ = 0;
+  }
+  const std::vector<int>& cadence = country_->ring_cadence_ms;
+  bool on = part_ % 2 == 0;
+  if (on && part_ms_ == 0) rings_++;
+  *ring_on = on;
+  bool wrote = false;
+  if (!on && spill_pending_ && rings_ >= 1 && cadence[part_] >= 1500 && part_ms_ >= kBellDelayMs) {
+    cid_.Start(country_->cid, number_, name_);
+    spill_pending_ = false;
+  }
+  if (cid_.active()) {
+    cid_.Fill(audio, kBlockSamples);
+    wrote = true;
+  }
+  part_ms_ += kBlockMs;
+  if (part_ms_ >= cadence[part_]) {
+    part_ms_ = 0;
+    part_ = (part_ + 1) % cadence.size();
+  }
+  return wrote;
+}
+
+}  // namespace pbx

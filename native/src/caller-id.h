@@ -1,0 +1,83 @@
+// Caller ID on analog lines through spandsp's ADSI code: a sender producing the spill audio
+// (Bell 202 / V.23 FSK MDMF with date, number and name; or DTMF CLIP "A<number>C", which carries
+// no name) and a receiver decoding it back. Plus Ringer, the cadence-and-spill sequence both a
+// sim CO line (towards an FXO port) and the engine (towards a phone on an FXS port) run: Bell 202
+// in the first long ring pause, V.23 and DTMF before the first ring.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "port-backend.h"
+
+struct adsi_tx_state_s;
+struct adsi_rx_state_s;
+
+namespace pbx {
+
+class CidSender {
+ public:
+  CidSender() = default;
+  CidSender(const CidSender&) = delete;
+  CidSender& operator=(const CidSender&) = delete;
+  ~CidSender();
+  /** Queues one spill; false when the standard is kNone or spandsp refused it. */
+  bool Start(CidStandard standard, const std::string& number, const std::string& name);
+  bool active() const { return active_; }
+  /** Fills a block with spill audio (zeros after its end); clears active() when done. */
+  void Fill(int16_t* out, int n);
+
+ private:
+  adsi_tx_state_s* tx_ = nullptr;
+  bool active_ = false;
+};
+
+class CidReceiver {
+ public:
+  CidReceiver() = default;
+  CidReceiver(const CidReceiver&) = delete;
+  CidReceiver& operator=(const CidReceiver&) = delete;
+  ~CidReceiver();
+  void Init(CidStandard standard);
+  void Feed(const int16_t* block, int n);
+  /** The latest decoded message, once: true with number and name filled. */
+  bool Take(std::string* number, std::string* name);
+
+  // spandsp callback target.
+  void OnMessage(const uint8_t* msg, int len);
+
+ private:
+  adsi_rx_state_s* rx_ = nullptr;
+  CidStandard standard_ = CidStandard::kNone;
+  bool have_ = false;
+  std::string number_, name_;
+};
+
+/** Ringing with the country's cadence plus an optional caller-ID spill at the right moment. */
+class Ringer {
+ public:
+  void Start(const CountryConfig* country, const std::string& number, const std::string& name, bool with_cid);
+  void Stop() { active_ = false; }
+  bool active() const { return active_; }
+  /**
+   * One 20 ms block: *ring_on says whether ringing voltage is applied, *polarity is set when the
+   * line must reverse now (V.23 spills start with a line reversal), and audio gets the spill when
+   * one is playing (returns true then).
+   */
+  bool Step(bool* ring_on, bool* polarity, int16_t* audio);
+  int rings() const { return rings_; }
+
+ private:
+  const CountryConfig* country_ = nullptr;
+  CidSender cid_;
+  std::string number_, name_;
+  bool active_ = false;
+  bool pre_spill_ = false;    // V.23/DTMF: spill, then a pause, then the cadence
+  bool spill_pending_ = false;  // Bell 202: in the first long pause
+  int pause_ms_ = 0;
+  size_t part_ = 0;
+  int part_ms_ = 0;
+  int rings_ = 0;
+};
+
+}  // namespace pbx

@@ -1,0 +1,347 @@
+#include "line-engine.h"
+
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <spandsp.h>
+
+namespace pbx {
+
+namespace {
+
+constexpr size_t kRingSamples = 1 << 15;  // about 4 s of audio each way per port
+
+void AppendDigits(void* user, const char* digits, int len) {
+  static_cast<std::string*>(user)->append(digits, static_cast<size_t>(len));
+}
+
+int64_t ThreadCpuNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+}  // namespace
+
+/** Per-port state of the PBX side. */
+struct LineEngine::PortState {
+  PortState(PortKind k, CidStandard cid, const std::vector<ToneDef>* tones)
+      : kind(k), rx(kRingSamples), tx(kRingSamples), progress(tones) {
+    dtmf_rx = dtmf_rx_init(nullptr, &AppendDigits, &digits);
+    dtmf_tx = dtmf_tx_init(nullptr);
+    cid_rx.Init(cid);
+  }
+  ~PortState() {
+    if (dtmf_rx) dtmf_rx_free(dtmf_rx);
+    if (dtmf_tx) dtmf_tx_free(dtmf_tx);
+  }
+  PortKind kind;
+  AudioRing rx;  // from the port to JS
+  AudioRing tx;  // from JS to the port
+  // FXS: DTMF from the phone; FXO: nothing (the line's digits are the exchange's business).
+  dtmf_rx_state_t* dtmf_rx;
+  std::string digits;
+  // FXS: ringing the phone with caller ID. FXO: native dialing.
+  Ringer ringer;
+  bool ring_voltage = false;
+  dtmf_tx_state_t* dtmf_tx;
+  bool dialing = false;
+  // FXO: caller ID while on hook, busy/congestion while off hook.
+  bool offhook = false;
+  CidReceiver cid_rx;
+  ToneClassifier progress;
+  std::string last_progress;
+  // FXS: the phone's hook as last reported.
+  bool phone_offhook = false;
+  // Any port: a call-progress tone played over JS's audio (dial tone, busy...).
+  ToneGenerator tone;
+};
+
+LineEngine::LineEngine(std::unique_ptr<CountryConfig> country, std::unique_ptr<PortBackend> backend, SimBackend* sim)
+    : country_(std::move(country)), backend_(std::move(backend)), sim_(sim) {
+  for (size_t i = 0; i < backend_->PortCount(); i++)
+    ports_.push_back(std::make_unique<PortState>(backend_->Kind(i), country_->cid, &country_->tones));
+}
+
+LineEngine::~LineEngine() { Stop(); }
+
+size_t LineEngine::ReadAudio(size_t index, int16_t* out, size_t n) { return ports_[index]->rx.Read(out, n); }
+size_t LineEngine::WriteAudio(size_t index, const int16_t* in, size_t n) { return ports_[index]->tx.Write(in, n); }
+PortKind LineEngine::Kind(size_t index) const { return ports_[index]->kind; }
+
+int LineEngine::Start(EventSink* sink, std::string* error) {
+  if (running_) {
+    *error = "the line engine is already running";
+    return EBUSY;
+  }
+  sink_ = sink;
+  if (!backend_->Open(error)) return ENODEV;
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  command_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  int err = 0;
+  if (epoll_fd_ < 0 || command_fd_ < 0 || stop_fd_ < 0) err = errno;
+  std::vector<int> fds = backend_->PollFds();
+  fds.push_back(command_fd_);
+  fds.push_back(stop_fd_);
+  for (size_t i = 0; err == 0 && i < fds.size(); i++) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN;
+    ev.data.fd = fds[i];
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fds[i], &ev) != 0) err = errno;
+  }
+  if (err == 0) {
+    blocks_ = overruns_ = events_ = events_dropped_ = commands_done_ = underruns_ = sim_rejected_ = 0;
+    cpu_ns_ = 0;
+    err = pthread_create(&thread_, nullptr, &LineEngine::ThreadMain, this);
+  }
+  if (err != 0) {
+    *error = std::string("line engine: ") + strerror(err);
+    for (int* fd : {&epoll_fd_, &command_fd_, &stop_fd_}) {
+      if (*fd >= 0) close(*fd);
+      *fd = -1;
+    }
+    backend_->Close();
+    return err;
+  }
+  // Named from here too, so the name is set before start() returns (tests and `top -H` see it).
+  pthread_setname_np(thread_, "pbx-line");
+  running_ = true;
+  return 0;
+}
+
+void LineEngine::Stop() {
+  if (!running_) return;
+  uint64_t one = 1;
+  ssize_t w = write(stop_fd_, &one, sizeof one);
+  (void)w;
+  pthread_join(thread_, nullptr);
+  running_ = false;
+  for (int* fd : {&epoll_fd_, &command_fd_, &stop_fd_}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
+  backend_->Close();
+  std::lock_guard<std::mutex> lock(command_mu_);
+  commands_.clear();
+}
+
+void LineEngine::Post(EngineCommand cmd) {
+  {
+    std::lock_guard<std::mutex> lock(command_mu_);
+    commands_.push_back(std::move(cmd));
+  }
+  uint64_t one = 1;
+  if (command_fd_ >= 0) {
+    ssize_t w = write(command_fd_, &one, sizeof one);
+    (void)w;
+  }
+}
+
+EngineStats LineEngine::Stats() const {
+  EngineStats s;
+  s.running = running_;
+  s.blocks = blocks_;
+  s.overruns = overruns_;
+  s.events = events_;
+  s.events_dropped = events_dropped_;
+  s.commands = commands_done_;
+  s.tx_underruns = underruns_;
+  for (const auto& p : ports_) s.rx_dropped += p->rx.Dropped();
+  s.cpu_ms = static_cast<double>(cpu_ns_.load()) / 1e6;
+  s.sim_rejected = sim_rejected_;
+  std::lock_guard<std::mutex> lock(error_mu_);
+  s.last_sim_error = last_sim_error_;
+  return s;
+}
+
+void* LineEngine::ThreadMain(void* self) {
+  pthread_setname_np(pthread_self(), "pbx-line");
+  static_cast<LineEngine*>(self)->Run();
+  return nullptr;
+}
+
+void LineEngine::Run() {
+  std::vector<int> backend_fds = backend_->PollFds();
+  struct epoll_event ready[16];
+  for (;;) {
+    int n = epoll_wait(epoll_fd_, ready, 16, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    bool stop = false;
+    for (int i = 0; i < n; i++) {
+      int fd = ready[i].data.fd;
+      if (fd == stop_fd_) {
+        stop = true;
+      } else if (fd == command_fd_) {
+        uint64_t count;
+        ssize_t r = read(command_fd_, &count, sizeof count);
+        (void)r;
+        DrainCommands();
+      } else {
+        int due = backend_->BlocksDue(fd);
+        if (due > 1) overruns_ += static_cast<uint64_t>(due - 1);
+        // A late thread catches up: every due block is processed, so time never slips.
+        for (int b = 0; b < due; b++) ProcessBlock();
+      }
+    }
+    cpu_ns_ = ThreadCpuNs();
+    if (stop) break;
+  }
+}
+
+void LineEngine::DrainCommands() {
+  std::deque<EngineCommand> batch;
+  {
+    std::lock_guard<std::mutex> lock(command_mu_);
+    batch.swap(commands_);
+  }
+  for (const EngineCommand& cmd : batch) Apply(cmd);
+  for (const LineEvent& ev : pending_) Emit(ev);
+  pending_.clear();
+  // Counted once their events are out: stats() then shows a batch as wholly done.
+  commands_done_ += batch.size();
+}
+
+void LineEngine::Apply(const EngineCommand& cmd) {
+  size_t index = static_cast<size_t>(cmd.port - 1);
+  if (cmd.kind == EngineCommand::kSim) {
+    std::string error;
+    if (sim_ && !sim_->Apply(cmd.sim, &pending_, &error)) {
+      // State errors (dial while on hook...) are known only here; stats() reports them.
+      sim_rejected_++;
+      std::lock_guard<std::mutex> lock(error_mu_);
+      last_sim_error_ = error;
+    }
+    return;
+  }
+  if (cmd.port < 1 || index >= ports_.size()) return;
+  PortState& p = *ports_[index];
+  switch (cmd.kind) {
+    case EngineCommand::kRing:
+      if (p.kind != PortKind::kFxs) return;
+      if (cmd.on && !p.phone_offhook) {
+        p.ringer.Start(country_.get(), cmd.text, cmd.name, true);
+      } else {
+        p.ringer.Stop();
+        p.ring_voltage = false;
+        backend_->SetRinging(index, false);
+      }
+      break;
+    case EngineCommand::kHook:
+      if (p.kind != PortKind::kFxo) return;
+      p.offhook = cmd.on;
+      backend_->SetHook(index, cmd.on);
+      p.progress.Reset();
+      p.last_progress.clear();
+      if (!cmd.on) {
+        dtmf_tx_init(p.dtmf_tx);
+        p.dialing = false;
+        p.cid_rx.Init(country_->cid);
+      }
+      break;
+    case EngineCommand::kTone: {
+      const ToneDef* def = nullptr;
+      for (const ToneDef& t : country_->tones)
+        if (t.name == cmd.text) def = &t;
+      if (def)
+        p.tone.Start(def);
+      else
+        p.tone.Stop();
+      break;
+    }
+    case EngineCommand::kDial:
+      if (dtmf_tx_put(p.dtmf_tx, cmd.text.c_str(), static_cast<int>(cmd.text.size())) == 0) p.dialing = true;
+      break;
+    default:
+      break;
+  }
+}
+
+void LineEngine::Emit(const LineEvent& ev) {
+  // Hook state the engine itself acts on: an answered phone stops ringing at once.
+  if (ev.port >= 1 && static_cast<size_t>(ev.port) <= ports_.size()) {
+    PortState& p = *ports_[static_cast<size_t>(ev.port) - 1];
+    if (ev.type == LineEventType::kOffhook) {
+      p.phone_offhook = true;
+      if (p.ringer.active()) {
+        p.ringer.Stop();
+        p.ring_voltage = false;
+        backend_->SetRinging(static_cast<size_t>(ev.port) - 1, false);
+      }
+    } else if (ev.type == LineEventType::kOnhook) {
+      p.phone_offhook = false;
+      p.tone.Stop();  // a tone never outlives the call it was played to
+    }
+  }
+  events_++;
+  if (!sink_->Post(ev)) events_dropped_++;
+}
+
+void LineEngine::ProcessBlock() {
+  int16_t in[kBlockSamples];
+  int16_t out[kBlockSamples];
+  for (size_t i = 0; i < ports_.size(); i++) {
+    PortState& p = *ports_[i];
+    int port = static_cast<int>(i) + 1;
+    // What the PBX sends: JS's audio, replaced by native signalling while it runs.
+    size_t got = p.tx.Read(out, kBlockSamples);
+    if (got < static_cast<size_t>(kBlockSamples)) {
+      memset(out + got, 0, sizeof(int16_t) * (kBlockSamples - got));
+      if (p.offhook || p.phone_offhook) underruns_++;
+    }
+    if (p.tone.active()) p.tone.Fill(out, kBlockSamples);
+    if (p.kind == PortKind::kFxs && p.ringer.active()) {
+      bool on = false, polarity = false;
+      p.ringer.Step(&on, &polarity, out);  // writes the spill over `out` only while one plays
+      if (on != p.ring_voltage) {
+        p.ring_voltage = on;
+        backend_->SetRinging(i, on);
+      }
+    }
+    if (p.kind == PortKind::kFxo && p.dialing) {
+      int n = dtmf_tx(p.dtmf_tx, out, kBlockSamples);
+      if (n < kBlockSamples) {
+        memset(out + n, 0, sizeof(int16_t) * static_cast<size_t>(kBlockSamples - n));
+        p.dialing = false;
+        pending_.push_back({LineEventType::kDialComplete, port, 0, "", ""});
+      }
+    }
+    backend_->WriteBlock(i, out);
+
+    // What the PBX receives.
+    backend_->ReadBlock(i, in);
+    p.rx.Write(in, kBlockSamples);
+    if (p.kind == PortKind::kFxs) {
+      dtmf_rx(p.dtmf_rx, in, kBlockSamples);
+      for (char d : p.digits) pending_.push_back({LineEventType::kDigit, port, 0, std::string(1, d), ""});
+      p.digits.clear();
+    } else if (!p.offhook) {
+      p.cid_rx.Feed(in, kBlockSamples);
+      std::string number, name;
+      if (p.cid_rx.Take(&number, &name)) pending_.push_back({LineEventType::kCallerId, port, 0, number, name});
+    } else {
+      p.progress.Feed(in);
+      const std::string& now = p.progress.current();
+      if (now != p.last_progress) {
+        if (now == "busy" || now == "congestion")
+          pending_.push_back({LineEventType::kBusy, port, now == "congestion" ? 1 : 0, now, ""});
+        p.last_progress = now;
+      }
+    }
+  }
+  backend_->Tick(&pending_);
+  blocks_++;
+  for (const LineEvent& ev : pending_) Emit(ev);
+  pending_.clear();
+}
+
+}  // namespace pbx

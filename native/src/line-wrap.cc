@@ -1,0 +1,542 @@
+#include "line-wrap.h"
+
+#include <string.h>
+
+#include "clock-wrap.h"
+#include "line-engine.h"
+#include "sim-backend.h"
+
+namespace pbx {
+
+namespace {
+void CallJs(Napi::Env env, Napi::Function callback, LineState* state, LineEvent* event);
+
+constexpr size_t kMaxPorts = 64;
+constexpr size_t kMaxDigits = 64;
+
+const char* EventName(LineEventType t) {
+  switch (t) {
+    case LineEventType::kOffhook: return "offhook";
+    case LineEventType::kOnhook: return "onhook";
+    case LineEventType::kFlash: return "flash";
+    case LineEventType::kDigit: return "digit";
+    case LineEventType::kCallerId: return "callerid";
+    case LineEventType::kRingBegin: return "ringBegin";
+    case LineEventType::kRingEnd: return "ringEnd";
+    case LineEventType::kPolarity: return "polarity";
+    case LineEventType::kBusy: return "busy";
+    case LineEventType::kDisconnect: return "disconnect";
+    case LineEventType::kDialComplete: return "dialComplete";
+  }
+  return "unknown";
+}
+
+bool ValidDigits(const std::string& s) {
+  if (s.size() > kMaxDigits) return false;
+  for (char c : s)
+    if (!strchr("0123456789*#ABCDabcd", c)) return false;
+  return true;
+}
+}  // namespace
+
+using EventFunction = Napi::TypedThreadSafeFunction<LineState, LineEvent, &CallJs>;
+
+class LineState : public EventSink {
+ public:
+  LineState(std::unique_ptr<LineEngine> e, std::shared_ptr<LineRegistry> registry)
+      : engine(std::move(e)), registry_(std::move(registry)) {
+    registry_->engines.insert(this);
+  }
+  ~LineState() override {
+    Halt();
+    registry_->engines.erase(this);
+  }
+  // Engine thread: never blocks; a full queue drops the event (the engine counts it).
+  bool Post(const LineEvent& event) override {
+    auto* copy = new LineEvent(event);
+    if (tsfn.NonBlockingCall(copy) == napi_ok) return true;
+    delete copy;
+    return false;
+  }
+  void Halt() {
+    delivering = false;
+    engine->Stop();
+    if (tsfn_alive) {
+      tsfn.Release();
+      tsfn_alive = false;
+    }
+  }
+  std::unique_ptr<LineEngine> engine;
+  EventFunction tsfn;
+  bool tsfn_alive = false;
+  bool delivering = false;
+  uint64_t generation = 0;
+
+ private:
+  std::shared_ptr<LineRegistry> registry_;
+};
+
+void LineRegistry::StopAll() {
+  for (LineState* s : engines) s->Halt();
+}
+
+namespace {
+
+struct TsfnHold {
+  std::shared_ptr<LineState> state;
+  uint64_t generation;
+};
+
+void CallJs(Napi::Env env, Napi::Function callback, LineState* state, LineEvent* event) {
+  std::unique_ptr<LineEvent> owned(event);
+  if (env == nullptr || callback.IsEmpty() || event == nullptr) return;
+  if (!state->delivering) return;
+  napi_value obj, v, recv;
+  if (napi_create_object(env, &obj) != napi_ok) return;
+  auto set_str = [&](const char* key, const std::string& s) {
+    if (napi_create_string_utf8(env, s.data(), s.size(), &v) == napi_ok) napi_set_named_property(env, obj, key, v);
+  };
+  set_str("type", EventName(event->type));
+  if (napi_create_int32(env, event->port, &v) == napi_ok) napi_set_named_property(env, obj, "port", v);
+  switch (event->type) {
+    case LineEventType::kDigit:
+      set_str("digit", event->text);
+      break;
+    case LineEventType::kCallerId:
+      set_str("number", event->text);
+      set_str("name", event->name);
+      break;
+    case LineEventType::kBusy:
+      set_str("tone", event->text);
+      break;
+    default:
+      break;
+  }
+  if (napi_get_undefined(env, &recv) != napi_ok) return;
+  napi_call_function(env, recv, callback, 1, &obj, nullptr);
+}
+
+void OnTsfnFinalize(Napi::Env, TsfnHold* hold, LineState* state) {
+  if (hold->generation == state->generation) {
+    state->delivering = false;
+    state->engine->Stop();
+    state->tsfn_alive = false;
+  }
+  delete hold;
+}
+
+void Throw(Napi::Env env, const std::string& msg, bool range = false) {
+  if (range)
+    Napi::RangeError::New(env, msg).ThrowAsJavaScriptException();
+  else
+    Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+}
+
+bool ReadTones(Napi::Env env, Napi::Value v, std::vector<ToneDef>* out) {
+  if (v.IsUndefined()) return true;
+  if (!v.IsArray()) {
+    Throw(env, "createLineEngine: tones must be an array");
+    return false;
+  }
+  Napi::Array arr = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length() && i < 16; i++) {
+    Napi::Value t = arr.Get(i);
+    if (!t.IsObject()) {
+      Throw(env, "createLineEngine: tones[] must be objects {name, parts}");
+      return false;
+    }
+    Napi::Object o = t.As<Napi::Object>();
+    ToneDef def;
+    if (!o.Get("name").IsString() || !o.Get("parts").IsArray()) {
+      Throw(env, "createLineEngine: tones[] must be objects {name, parts}");
+      return false;
+    }
+    def.name = o.Get("name").As<Napi::String>().Utf8Value();
+    Napi::Array parts = o.Get("parts").As<Napi::Array>();
+    for (uint32_t j = 0; j < parts.Length() && j < 32; j++) {
+      Napi::Value pv = parts.Get(j);
+      if (!pv.IsObject()) continue;
+      Napi::Object po = pv.As<Napi::Object>();
+      TonePart part;
+      auto num = [&](const char* k) {
+        Napi::Value x = po.Get(k);
+        return x.IsNumber() ? x.As<Napi::Number>().Int32Value() : 0;
+      };
+      part.f1 = num("f1");
+      part.f2 = num("f2");
+      part.ms = num("ms");
+      if (part.f1 < 0 || part.f1 > 3999 || part.f2 < 0 || part.f2 > 3999 || part.ms < 0) {
+        Throw(env, "createLineEngine: tone frequencies 0..3999 Hz, durations >= 0", true);
+        return false;
+      }
+      def.parts.push_back(part);
+    }
+    out->push_back(std::move(def));
+  }
+  return true;
+}
+
+}  // namespace
+
+Napi::Function LineWrap::Define(Napi::Env env) {
+  return DefineClass(env, "LineEngine",
+                     {
+                         InstanceMethod<&LineWrap::Start>("start"),
+                         InstanceMethod<&LineWrap::Stop>("stop"),
+                         InstanceMethod<&LineWrap::ReadAudio>("readAudio"),
+                         InstanceMethod<&LineWrap::WriteAudio>("writeAudio"),
+                         InstanceMethod<&LineWrap::Ring>("ring"),
+                         InstanceMethod<&LineWrap::SetHook>("setHook"),
+                         InstanceMethod<&LineWrap::Dial>("dial"),
+                         InstanceMethod<&LineWrap::PlayTone>("playTone"),
+                         InstanceMethod<&LineWrap::Sim>("sim"),
+                         InstanceMethod<&LineWrap::SimShow>("simShow"),
+                         InstanceMethod<&LineWrap::Stats>("stats"),
+                     });
+}
+
+LineWrap::LineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LineWrap>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) {
+    Throw(env, "createLineEngine: expected options {backend, ports, ...}");
+    return;
+  }
+  Napi::Object o = info[0].As<Napi::Object>();
+  Napi::Value backend = o.Get("backend");
+  if (!backend.IsString() || backend.As<Napi::String>().Utf8Value() != "sim") {
+    Napi::Error::New(env, "createLineEngine: backend must be 'sim' (the dahdi backend is not built yet)")
+        .ThrowAsJavaScriptException();
+    return;
+  }
+  Napi::Value ports = o.Get("ports");
+  if (!ports.IsArray() || ports.As<Napi::Array>().Length() == 0 || ports.As<Napi::Array>().Length() > kMaxPorts) {
+    Throw(env, "createLineEngine: ports must be an array of 1..64 'fxs'|'fxo'", true);
+    return;
+  }
+  std::vector<PortKind> kinds;
+  Napi::Array pa = ports.As<Napi::Array>();
+  for (uint32_t i = 0; i < pa.Length(); i++) {
+    Napi::Value k = pa.Get(i);
+    std::string s = k.IsString() ? k.As<Napi::String>().Utf8Value() : "";
+    if (s != "fxs" && s != "fxo") {
+      Throw(env, "createLineEngine: ports[] must be 'fxs' or 'fxo'");
+      return;
+    }
+    kinds.push_back(s == "fxs" ? PortKind::kFxs : PortKind::kFxo);
+  }
+  auto country = std::make_unique<CountryConfig>();
+  if (o.Get("country").IsString()) country->country = o.Get("country").As<Napi::String>().Utf8Value();
+  if (!ReadTones(env, o.Get("tones"), &country->tones)) return;
+  Napi::Value cad = o.Get("ringCadenceMs");
+  if (cad.IsArray()) {
+    Napi::Array ca = cad.As<Napi::Array>();
+    for (uint32_t i = 0; i < ca.Length() && i < 16; i++) {
+      Napi::Value x = ca.Get(i);
+      int ms = x.IsNumber() ? x.As<Napi::Number>().Int32Value() : 0;
+      if (ms < 20 || ms > 60000) {
+        Throw(env, "createLineEngine: ringCadenceMs entries must be 20..60000", true);
+        return;
+      }
+      country->ring_cadence_ms.push_back(ms);
+    }
+  }
+  if (country->ring_cadence_ms.size() % 2 != 0) {
+    Throw(env, "createLineEngine: ringCadenceMs needs on/off pairs", true);
+    return;
+  }
+  if (country->ring_cadence_ms.empty()) country->ring_cadence_ms = {2000, 4000};
+  Napi::Value cid = o.Get("cidStandard");
+  std::string cs = cid.IsString() ? cid.As<Napi::String>().Utf8Value() : "bell202";
+  if (cs == "bell202") country->cid = CidStandard::kBell202;
+  else if (cs == "v23") country->cid = CidStandard::kV23;
+  else if (cs == "dtmf") country->cid = CidStandard::kDtmf;
+  else if (cs == "none") country->cid = CidStandard::kNone;
+  else {
+    Throw(env, "createLineEngine: cidStandard must be bell202, v23, dtmf or none");
+    return;
+  }
+  int period_ms = 20;
+  Napi::Value pm = o.Get("periodMs");
+  if (!pm.IsUndefined()) {
+    if (!pm.IsNumber() || pm.As<Napi::Number>().Int32Value() < 1 || pm.As<Napi::Number>().Int32Value() > 1000) {
+      Throw(env, "createLineEngine: periodMs must be 1..1000", true);
+      return;
+    }
+    period_ms = pm.As<Napi::Number>().Int32Value();
+  }
+  queue_size_ = 64;
+  Napi::Value qs = o.Get("eventQueueSize");
+  if (!qs.IsUndefined()) {
+    if (!qs.IsNumber() || qs.As<Napi::Number>().Int32Value() < 1 || qs.As<Napi::Number>().Int32Value() > 4096) {
+      Throw(env, "createLineEngine: eventQueueSize must be 1..4096", true);
+      return;
+    }
+    queue_size_ = static_cast<size_t>(qs.As<Napi::Number>().Int32Value());
+  }
+  auto sim = std::make_unique<SimBackend>(kinds, country.get(), period_ms);
+  SimBackend* sim_ptr = sim.get();
+  auto engine = std::make_unique<LineEngine>(std::move(country), std::move(sim), sim_ptr);
+  state_ = std::make_shared<LineState>(std::move(engine), env.GetInstanceData<AddonData>()->lines);
+}
+
+LineWrap::~LineWrap() {
+  if (state_) state_->Halt();
+}
+
+Napi::Value LineWrap::Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    Throw(env, "lineEngine.start: expected a callback (event)");
+    return env.Undefined();
+  }
+  if (state_->engine->running()) {
+    Napi::Error::New(env, "lineEngine.start: already running").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  state_->generation++;
+  auto* hold = new TsfnHold{state_, state_->generation};
+  state_->tsfn = EventFunction::New(env, info[0].As<Napi::Function>(), "pbx.lineEvents", queue_size_, 1,
+                                    state_.get(), &OnTsfnFinalize, hold);
+  state_->tsfn_alive = true;
+  state_->delivering = true;
+  std::string error;
+  int err = state_->engine->Start(state_.get(), &error);
+  if (err != 0) {
+    state_->Halt();
+    Napi::Error::New(env, "lineEngine.start: " + error).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (!self_ref_) {
+    Ref();
+    self_ref_ = true;
+  }
+  return env.Undefined();
+}
+
+Napi::Value LineWrap::Stop(const Napi::CallbackInfo& info) {
+  state_->Halt();
+  if (self_ref_) {
+    Unref();
+    self_ref_ = false;
+  }
+  return info.Env().Undefined();
+}
+
+bool LineWrap::PortArg(const Napi::CallbackInfo& info, const char* what, size_t* index) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Throw(env, std::string(what) + ": expected a port number");
+    return false;
+  }
+  int64_t port = info[0].As<Napi::Number>().Int64Value();
+  if (port < 1 || static_cast<size_t>(port) > state_->engine->PortCount()) {
+    Throw(env, std::string(what) + ": no port " + std::to_string(port), true);
+    return false;
+  }
+  *index = static_cast<size_t>(port - 1);
+  return true;
+}
+
+Napi::Value LineWrap::ReadAudio(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t index;
+  if (!PortArg(info, "lineEngine.readAudio", &index)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array) {
+    Throw(env, "lineEngine.readAudio: expected an Int16Array");
+    return env.Undefined();
+  }
+  Napi::Int16Array a = info[1].As<Napi::Int16Array>();
+  return Napi::Number::New(env, static_cast<double>(state_->engine->ReadAudio(index, a.Data(), a.ElementLength())));
+}
+
+Napi::Value LineWrap::WriteAudio(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t index;
+  if (!PortArg(info, "lineEngine.writeAudio", &index)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array) {
+    Throw(env, "lineEngine.writeAudio: expected an Int16Array");
+    return env.Undefined();
+  }
+  Napi::Int16Array a = info[1].As<Napi::Int16Array>();
+  return Napi::Number::New(env, static_cast<double>(state_->engine->WriteAudio(index, a.Data(), a.ElementLength())));
+}
+
+Napi::Value LineWrap::Ring(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t index;
+  if (!PortArg(info, "lineEngine.ring", &index)) return env.Undefined();
+  if (state_->engine->Kind(index) != PortKind::kFxs) {
+    Throw(env, "lineEngine.ring: port " + std::to_string(index + 1) + " is not an FXS port", true);
+    return env.Undefined();
+  }
+  EngineCommand cmd;
+  cmd.kind = EngineCommand::kRing;
+  cmd.port = static_cast<int>(index) + 1;
+  cmd.on = info.Length() > 1 && info[1].ToBoolean().Value();
+  if (info.Length() > 2 && info[2].IsString()) cmd.text = info[2].As<Napi::String>().Utf8Value();
+  if (info.Length() > 3 && info[3].IsString()) cmd.name = info[3].As<Napi::String>().Utf8Value();
+  state_->engine->Post(std::move(cmd));
+  return env.Undefined();
+}
+
+Napi::Value LineWrap::SetHook(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t index;
+  if (!PortArg(info, "lineEngine.setHook", &index)) return env.Undefined();
+  if (state_->engine->Kind(index) != PortKind::kFxo) {
+    Throw(env, "lineEngine.setHook: port " + std::to_string(index + 1) + " is not an FXO port", true);
+    return env.Undefined();
+  }
+  EngineCommand cmd;
+  cmd.kind = EngineCommand::kHook;
+  cmd.port = static_cast<int>(index) + 1;
+  cmd.on = info.Length() > 1 && info[1].ToBoolean().Value();
+  state_->engine->Post(std::move(cmd));
+  return env.Undefined();
+}
+
+Napi::Value LineWrap::Dial(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t index;
+  if (!PortArg(info, "lineEngine.dial", &index)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsString() || !ValidDigits(info[1].As<Napi::String>().Utf8Value())) {
+    Throw(env, "lineEngine.dial: expected up to 64 digits 0-9*#A-D");
+    return env.Undefined();
+  }
+  EngineCommand cmd;
+  cmd.kind = EngineCommand::kDial;
+  cmd.port = static_cast<int>(index) + 1;
+  cmd.text = info[1].As<Napi::String>().Utf8Value();
+  state_->engine->Post(std::move(cmd));
+  return env.Undefined();
+}
+
+// playTone(port, 'dial'|'ringback'|'busy'|'congestion'|null): the country's tone, natively paced,
+// over whatever JS writes, until replaced or stopped (null) or the phone hangs up.
+Napi::Value LineWrap::PlayTone(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t index;
+  if (!PortArg(info, "lineEngine.playTone", &index)) return env.Undefined();
+  std::string name;
+  if (info.Length() > 1 && info[1].IsString()) {
+    name = info[1].As<Napi::String>().Utf8Value();
+    if (name != "dial" && name != "ringback" && name != "busy" && name != "congestion") {
+      Throw(env, "lineEngine.playTone: tone must be dial, ringback, busy, congestion or null", true);
+      return env.Undefined();
+    }
+  } else if (info.Length() > 1 && !info[1].IsNull() && !info[1].IsUndefined()) {
+    Throw(env, "lineEngine.playTone: tone must be a string or null");
+    return env.Undefined();
+  }
+  EngineCommand cmd;
+  cmd.kind = EngineCommand::kTone;
+  cmd.port = static_cast<int>(index) + 1;
+  cmd.text = name;
+  state_->engine->Post(std::move(cmd));
+  return env.Undefined();
+}
+
+// sim({target: 'phone'|'line', port, action, digits?, number?, name?}): validated here, applied
+// on the engine thread in order with everything else.
+Napi::Value LineWrap::Sim(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) {
+    Throw(env, "lineEngine.sim: expected {target, port, action}");
+    return env.Undefined();
+  }
+  Napi::Object o = info[0].As<Napi::Object>();
+  auto str = [&](const char* k) {
+    Napi::Value v = o.Get(k);
+    return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+  };
+  SimCommand sc;
+  std::string target = str("target");
+  sc.phone = target == "phone";
+  sc.action = str("action");
+  Napi::Value pv = o.Get("port");
+  sc.port = pv.IsNumber() ? pv.As<Napi::Number>().Int32Value() : 0;
+  if (target != "phone" && target != "line") {
+    Throw(env, "lineEngine.sim: target must be 'phone' or 'line'");
+    return env.Undefined();
+  }
+  if (sc.port < 1 || static_cast<size_t>(sc.port) > state_->engine->PortCount()) {
+    Throw(env, "lineEngine.sim: no port " + std::to_string(sc.port), true);
+    return env.Undefined();
+  }
+  PortKind kind = state_->engine->Kind(static_cast<size_t>(sc.port) - 1);
+  if (sc.phone != (kind == PortKind::kFxs)) {
+    Throw(env, "lineEngine.sim: port " + std::to_string(sc.port) +
+                   (sc.phone ? " is an FXO port (sim line), not a phone" : " is an FXS port (sim phone), not a line"),
+          true);
+    return env.Undefined();
+  }
+  static const char* phone_actions[] = {"offhook", "onhook", "flash", "dial"};
+  static const char* line_actions[] = {"ring", "hangup", "busy"};
+  bool known = false;
+  if (sc.phone)
+    for (const char* a : phone_actions) known = known || sc.action == a;
+  else
+    for (const char* a : line_actions) known = known || sc.action == a;
+  if (!known) {
+    Throw(env, "lineEngine.sim: unknown " + target + " action '" + sc.action + "'", true);
+    return env.Undefined();
+  }
+  if (sc.action == "dial") {
+    sc.digits = str("digits");
+    if (sc.digits.empty() || !ValidDigits(sc.digits)) {
+      Throw(env, "lineEngine.sim: dial needs up to 64 digits 0-9*#A-D", true);
+      return env.Undefined();
+    }
+  }
+  if (sc.action == "ring") {
+    sc.digits = str("number").substr(0, 20);
+    sc.name = str("name").substr(0, 15);
+  }
+  EngineCommand cmd;
+  cmd.kind = EngineCommand::kSim;
+  cmd.port = sc.port;
+  cmd.sim = std::move(sc);
+  state_->engine->Post(std::move(cmd));
+  return env.Undefined();
+}
+
+Napi::Value LineWrap::SimShow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<SimPortStatus> st = state_->engine->SimStatus();
+  Napi::Array out = Napi::Array::New(env, st.size());
+  for (size_t i = 0; i < st.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("port", st[i].port);
+    o.Set("kind", st[i].fxs ? "fxs" : "fxo");
+    o.Set("state", st[i].state);
+    o.Set("hears", st[i].hears);
+    o.Set("digits", st[i].digits);
+    o.Set("callerNumber", st[i].cid_number);
+    o.Set("callerName", st[i].cid_name);
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
+Napi::Value LineWrap::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EngineStats s = state_->engine->Stats();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("running", s.running);
+  o.Set("ports", static_cast<double>(state_->engine->PortCount()));
+  o.Set("blocks", static_cast<double>(s.blocks));
+  o.Set("overruns", static_cast<double>(s.overruns));
+  o.Set("events", static_cast<double>(s.events));
+  o.Set("eventsDropped", static_cast<double>(s.events_dropped));
+  o.Set("commands", static_cast<double>(s.commands));
+  o.Set("rxDroppedSamples", static_cast<double>(s.rx_dropped));
+  o.Set("txUnderruns", static_cast<double>(s.tx_underruns));
+  o.Set("cpuMs", s.cpu_ms);
+  o.Set("simRejected", static_cast<double>(s.sim_rejected));
+  o.Set("lastSimError", s.last_sim_error);
+  return o;
+}
+
+}  // namespace pbx

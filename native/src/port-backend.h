@@ -1,0 +1,75 @@
+// The one C++ interface between the line engine and analog hardware. Two backends implement it:
+// `sim` (in-process phones and central-office lines, this slice) and `dahdi` (real cards through
+// /dev/dahdi/channel, next slice). The engine thread alone calls a backend, so backends need no
+// locking; what a backend reports are hardware-level events (hook, ring, polarity, loop drop).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tones.h"
+
+namespace pbx {
+
+/** What the PBX side of a port is: FXS faces a phone, FXO faces the exchange. */
+enum class PortKind { kFxs, kFxo };
+
+/** Caller-ID signalling: Bell 202 FSK after the first ring, ETSI V.23 FSK or DTMF before it. */
+enum class CidStandard { kNone, kBell202, kV23, kDtmf };
+
+enum class LineEventType {
+  kOffhook,       // FXS: the phone went off hook
+  kOnhook,        // FXS: the phone hung up
+  kFlash,         // FXS: hook flash
+  kDigit,         // FXS: DTMF digit detected in the phone's audio
+  kCallerId,      // FXO: caller ID decoded from the line
+  kRingBegin,     // FXO: ringing voltage on
+  kRingEnd,       // FXO: ringing voltage off
+  kPolarity,      // FXO: line reversal
+  kBusy,          // FXO: busy (value 0) or congestion (value 1) tone detected
+  kDisconnect,    // FXO: the exchange dropped the loop (kewlstart disconnect)
+  kDialComplete,  // FXO: the digits given to dial() have been sent
+};
+
+struct LineEvent {
+  LineEventType type;
+  int port = 0;  // 1-based, as users count ports
+  int value = 0;
+  std::string text;  // digit(s) or caller number
+  std::string name;  // caller name
+};
+
+/** Everything a backend needs to know about the country. */
+struct CountryConfig {
+  std::string country = "us";
+  std::vector<ToneDef> tones;        // dial, ringback, busy, congestion
+  std::vector<int> ring_cadence_ms;  // on, off, on, off...
+  CidStandard cid = CidStandard::kBell202;
+};
+
+class PortBackend {
+ public:
+  virtual ~PortBackend() = default;
+  /** Opens the ports; false with a reason naming the missing piece. */
+  virtual bool Open(std::string* error) = 0;
+  /** File descriptors the engine waits on in its epoll (sim: one timerfd). */
+  virtual std::vector<int> PollFds() const = 0;
+  /** An fd was readable: how many 20 ms blocks are now due on every port. */
+  virtual int BlocksDue(int fd) = 0;
+  virtual size_t PortCount() const = 0;
+  virtual PortKind Kind(size_t index) const = 0;
+  /** One block of what the PBX receives from port `index` (0-based), kBlockSamples samples. */
+  virtual void ReadBlock(size_t index, int16_t* out) = 0;
+  /** One block of what the PBX sends to port `index`. */
+  virtual void WriteBlock(size_t index, const int16_t* in) = 0;
+  /** FXS: apply (or remove) ringing voltage; the engine runs the cadence. */
+  virtual void SetRinging(size_t index, bool on) = 0;
+  /** FXO: take the line off hook (seize, answer) or put it back. */
+  virtual void SetHook(size_t index, bool offhook) = 0;
+  /** Advances one block of backend time and appends hardware events. */
+  virtual void Tick(std::vector<LineEvent>* events) = 0;
+  virtual void Close() = 0;
+};
+
+}  // namespace pbx

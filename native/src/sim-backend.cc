@@ -1,0 +1,289 @@
+#include "sim-backend.h"
+
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <spandsp.h>
+
+namespace pbx {
+
+namespace {
+
+void AppendDigits(void* user, const char* digits, int len) {
+  static_cast<std::string*>(user)->append(digits, static_cast<size_t>(len));
+}
+
+constexpr size_t kMaxDigitLog = 64;  // digits kept for `sim show`
+
+void Trim(std::string* s) {
+  if (s->size() > kMaxDigitLog) s->erase(0, s->size() - kMaxDigitLog);
+}
+
+const ToneDef* FindTone(const CountryConfig* c, const char* name) {
+  for (const ToneDef& t : c->tones)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+}  // namespace
+
+struct SimBackend::Port {
+  Port(PortKind k, const CountryConfig* country) : kind(k), classifier(&country->tones) {
+    dtmf_tx = dtmf_tx_init(nullptr);
+    dtmf_rx = dtmf_rx_init(nullptr, &AppendDigits, &heard_digits);
+    cid_rx.Init(country->cid);
+  }
+  ~Port() {
+    if (dtmf_tx) dtmf_tx_free(dtmf_tx);
+    if (dtmf_rx) dtmf_rx_free(dtmf_rx);
+  }
+  PortKind kind;
+  // Phone (FXS port): hook, ringing voltage from the PBX, what it hears.
+  // Line (FXO port): the PBX's hook, the CO's ringer and tones, the digits it decodes.
+  bool offhook = false;      // phone's hook, or the PBX's hook on a line
+  bool ringing = false;      // phone: ringing voltage applied by the PBX
+  bool down = false;         // line: the exchange dropped the loop
+  bool busy = false;         // line: playing busy tone
+  bool got_digit = false;    // line: the PBX has dialed since seizing (dial tone stops)
+  dtmf_tx_state_t* dtmf_tx;  // phone: the keypad
+  dtmf_rx_state_t* dtmf_rx;  // phone: DTMF it hears; line: digits the PBX dials
+  std::string heard_digits;
+  ToneClassifier classifier;  // phone: what it hears
+  CidReceiver cid_rx;         // phone: the caller-ID display
+  std::string cid_number, cid_name;
+  Ringer ringer;           // line: the exchange ringing the PBX
+  ToneGenerator tone;      // line: dial/busy tone
+  int16_t spill[kBlockSamples];
+  bool spill_ready = false;
+};
+
+SimBackend::SimBackend(std::vector<PortKind> kinds, const CountryConfig* country, int period_ms)
+    : country_(country), period_ms_(period_ms) {
+  for (PortKind k : kinds) ports_.push_back(std::make_unique<Port>(k, country));
+}
+
+SimBackend::~SimBackend() { Close(); }
+
+PortKind SimBackend::Kind(size_t index) const { return ports_[index]->kind; }
+
+bool SimBackend::Open(std::string* error) {
+  timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (timer_fd_ < 0) {
+    *error = std::string("sim: timerfd_create: ") + strerror(errno);
+    return false;
+  }
+  struct itimerspec spec;
+  long ns = static_cast<long>(period_ms_) * 1000000L;
+  spec.it_interval.tv_sec = ns / 1000000000L;
+  spec.it_interval.tv_nsec = ns % 1000000000L;
+  spec.it_value = spec.it_interval;
+  if (timerfd_settime(timer_fd_, 0, &spec, nullptr) != 0) {
+    *error = std::string("sim: timerfd_settime: ") + strerror(errno);
+    Close();
+    return false;
+  }
+  Publish();
+  return true;
+}
+
+int SimBackend::BlocksDue(int fd) {
+  uint64_t expirations = 0;
+  if (fd != timer_fd_ || read(timer_fd_, &expirations, sizeof expirations) != sizeof expirations) return 0;
+  return static_cast<int>(expirations);
+}
+
+void SimBackend::Close() {
+  if (timer_fd_ >= 0) close(timer_fd_);
+  timer_fd_ = -1;
+}
+
+void SimBackend::ReadBlock(size_t index, int16_t* out) {
+  Port& p = *ports_[index];
+  if (p.kind == PortKind::kFxs) {
+    // The phone's microphone: keypad DTMF while off hook, silence otherwise.
+    int n = p.offhook ? dtmf_tx(p.dtmf_tx, out, kBlockSamples) : 0;
+    if (n < kBlockSamples) memset(out + n, 0, sizeof(int16_t) * static_cast<size_t>(kBlockSamples - n));
+    return;
+  }
+  // The exchange: caller-ID spill while on hook, tones while the PBX holds the line.
+  if (p.spill_ready) {
+    memcpy(out, p.spill, sizeof p.spill);
+    p.spill_ready = false;
+    return;
+  }
+  p.tone.Fill(out, kBlockSamples);
+}
+
+void SimBackend::WriteBlock(size_t index, const int16_t* in) {
+  Port& p = *ports_[index];
+  if (p.kind == PortKind::kFxs) {
+    if (p.offhook) {
+      p.classifier.Feed(in);
+      dtmf_rx(p.dtmf_rx, in, kBlockSamples);
+      Trim(&p.heard_digits);
+    } else {
+      // On hook the phone listens only for caller ID (on-hook transmission).
+      p.cid_rx.Feed(in, kBlockSamples);
+      p.cid_rx.Take(&p.cid_number, &p.cid_name);
+    }
+    return;
+  }
+  if (p.offhook && !p.down) {
+    size_t before = p.heard_digits.size();
+    dtmf_rx(p.dtmf_rx, in, kBlockSamples);
+    Trim(&p.heard_digits);
+    if (p.heard_digits.size() != before && !p.got_digit) {
+      // First digit: the exchange stops dial tone, as a real one does.
+      p.got_digit = true;
+      if (!p.busy) p.tone.Stop();
+    }
+  }
+}
+
+void SimBackend::SetRinging(size_t index, bool on) {
+  Port& p = *ports_[index];
+  if (p.kind == PortKind::kFxs) p.ringing = on && !p.offhook;
+}
+
+void SimBackend::SetHook(size_t index, bool offhook) {
+  Port& p = *ports_[index];
+  if (p.kind != PortKind::kFxo || p.offhook == offhook) return;
+  p.offhook = offhook;
+  if (offhook) {
+    if (p.ringer.active()) {
+      p.ringer.Stop();  // answered: the exchange stops ringing
+      p.ringing = false;
+    } else if (!p.busy && !p.down) {
+      p.heard_digits.clear();
+      p.got_digit = false;
+      p.tone.Start(FindTone(country_, "dial"));  // seized: dial tone until the first digit
+    }
+  } else {
+    p.down = false;
+    p.busy = false;
+    p.tone.Stop();
+  }
+}
+
+void SimBackend::Tick(std::vector<LineEvent>* events) {
+  for (size_t i = 0; i < ports_.size(); i++) {
+    Port& p = *ports_[i];
+    int port = static_cast<int>(i) + 1;
+    if (p.kind != PortKind::kFxo || !p.ringer.active()) continue;
+    bool was_on = p.ringing;
+    bool on = false, polarity = false;
+    p.spill_ready = p.ringer.Step(&on, &polarity, p.spill);
+    if (polarity) events->push_back({LineEventType::kPolarity, port, 1, "", ""});
+    if (on != was_on) events->push_back({on ? LineEventType::kRingBegin : LineEventType::kRingEnd, port, 0, "", ""});
+    p.ringing = on;  // on a line, `ringing` tracks the voltage the PBX sees
+  }
+  Publish();
+}
+
+bool SimBackend::Apply(const SimCommand& cmd, std::vector<LineEvent>* events, std::string* error) {
+  if (cmd.port < 1 || static_cast<size_t>(cmd.port) > ports_.size()) {
+    *error = "no such port " + std::to_string(cmd.port);
+    return false;
+  }
+  Port& p = *ports_[static_cast<size_t>(cmd.port) - 1];
+  if (cmd.phone != (p.kind == PortKind::kFxs)) {
+    *error = "port " + std::to_string(cmd.port) + (cmd.phone ? " is not an FXS port" : " is not an FXO port");
+    return false;
+  }
+  const std::string& a = cmd.action;
+  if (cmd.phone) {
+    if (a == "offhook") {
+      if (p.offhook) return true;
+      p.offhook = true;
+      p.ringing = false;
+      p.classifier.Reset();
+      p.heard_digits.clear();
+      events->push_back({LineEventType::kOffhook, cmd.port, 0, "", ""});
+    } else if (a == "onhook") {
+      if (!p.offhook) return true;
+      p.offhook = false;
+      dtmf_tx_init(p.dtmf_tx);  // drop digits still queued on the keypad
+      events->push_back({LineEventType::kOnhook, cmd.port, 0, "", ""});
+    } else if (a == "flash") {
+      if (!p.offhook) {
+        *error = "phone " + std::to_string(cmd.port) + " is on hook";
+        return false;
+      }
+      events->push_back({LineEventType::kFlash, cmd.port, 0, "", ""});
+    } else if (a == "dial") {
+      if (!p.offhook) {
+        *error = "phone " + std::to_string(cmd.port) + " is on hook";
+        return false;
+      }
+      if (dtmf_tx_put(p.dtmf_tx, cmd.digits.c_str(), static_cast<int>(cmd.digits.size())) != 0) {
+        *error = "too many digits queued";
+        return false;
+      }
+    } else {
+      *error = "unknown phone action " + a;
+      return false;
+    }
+    return true;
+  }
+  if (a == "ring") {
+    if (p.offhook) {
+      *error = "line " + std::to_string(cmd.port) + " is off hook";
+      return false;
+    }
+    p.down = false;
+    p.ringer.Start(country_, cmd.digits, cmd.name, true);
+  } else if (a == "hangup") {
+    if (p.ringer.active()) {
+      p.ringer.Stop();
+      if (p.ringing) events->push_back({LineEventType::kRingEnd, cmd.port, 0, "", ""});
+      p.ringing = false;
+    }
+    p.tone.Stop();
+    p.busy = false;
+    if (p.offhook && !p.down) {
+      p.down = true;
+      events->push_back({LineEventType::kDisconnect, cmd.port, 0, "", ""});
+    }
+  } else if (a == "busy") {
+    p.busy = true;
+    p.tone.Start(FindTone(country_, "busy"));
+  } else {
+    *error = "unknown line action " + a;
+    return false;
+  }
+  return true;
+}
+
+void SimBackend::Publish() {
+  std::vector<SimPortStatus> st;
+  st.reserve(ports_.size());
+  for (size_t i = 0; i < ports_.size(); i++) {
+    Port& p = *ports_[i];
+    SimPortStatus s;
+    s.port = static_cast<int>(i) + 1;
+    s.fxs = p.kind == PortKind::kFxs;
+    s.digits = p.heard_digits;
+    if (s.fxs) {
+      s.state = p.offhook ? "offhook" : p.ringing ? "ringing" : "onhook";
+      s.hears = p.offhook ? p.classifier.current() : p.ringing ? "ringing" : "nothing";
+      s.cid_number = p.cid_number;
+      s.cid_name = p.cid_name;
+    } else {
+      s.state = p.down ? "down" : p.busy ? "busy" : p.offhook ? "offhook" : p.ringer.active() ? "ringing" : "idle";
+      s.hears = p.busy ? "busy" : p.tone.active() ? "dial" : "silence";
+    }
+    st.push_back(std::move(s));
+  }
+  std::lock_guard<std::mutex> lock(status_mu_);
+  status_.swap(st);
+}
+
+std::vector<SimPortStatus> SimBackend::Status() {
+  std::lock_guard<std::mutex> lock(status_mu_);
+  return status_;
+}
+
+}  // namespace pbx

@@ -1,0 +1,76 @@
+/**
+ * What the line engine must know about a country: its call-progress tones (taken from
+ * src/media/tones.ts, the one table, so the sim line plays and the classifier recognises exactly
+ * what the PBX generates), its ring cadence, and how caller ID is signalled on its lines.
+ * Caller-ID standards follow the national practice Asterisk's chan_dahdi users configure with
+ * `cidsignalling`/`cidstart`: Bell 202 after the first ring in North America, ETSI V.23 FSK
+ * before the first ring in most of Europe and Australia, DTMF before the ring in the Nordic
+ * countries and the Netherlands.
+ */
+import { COUNTRY_TONES, DEFAULT_COUNTRY, parseToneSpec } from '../media/tones.ts';
+import type { ToneName } from '../media/tones.ts';
+import type { NativeCidStandard, NativeToneDef } from '../platform/native.ts';
+
+export interface AnalogCountry {
+  country: string;
+  tones: NativeToneDef[];
+  /** On/off pairs in ms. */
+  ringCadenceMs: number[];
+  cidStandard: NativeCidStandard;
+}
+
+/** Ring cadences (ITU-T E.180 supplement 2 and national specifications). */
+const RING_CADENCE_MS: Readonly<Record<string, number[]>> = {
+  us: [2000, 4000],
+  uk: [400, 200, 400, 2000],
+  fr: [1500, 3500],
+  de: [1000, 4000],
+  nl: [1000, 4000],
+  it: [1000, 4000],
+  es: [1500, 3000],
+  au: [400, 200, 400, 2000],
+  dk: [1000, 4000],
+  se: [1000, 5000],
+  fi: [1000, 4000],
+};
+
+const CID_STANDARD: Readonly<Record<string, NativeCidStandard>> = {
+  us: 'bell202',
+  ca: 'bell202',
+  uk: 'v23',
+  fr: 'v23',
+  de: 'v23',
+  it: 'v23',
+  es: 'v23',
+  au: 'v23',
+  nl: 'dtmf',
+  dk: 'dtmf',
+  se: 'dtmf',
+  fi: 'dtmf',
+};
+
+const TONE_NAMES: ToneName[] = ['dial', 'ringback', 'busy', 'congestion'];
+
+/** The tone table in the engine's form: one or two frequencies per part, 0 ms = forever. */
+export function engineTones(country: string): NativeToneDef[] {
+  const table = COUNTRY_TONES[country] ?? COUNTRY_TONES[DEFAULT_COUNTRY]!;
+  return TONE_NAMES.map((name) => ({
+    name,
+    parts: parseToneSpec(table[name]).map((p) => ({
+      f1: p.frequencies[0] ?? 0,
+      f2: p.frequencies[1] ?? 0,
+      ms: p.durationMs ?? 0,
+    })),
+  }));
+}
+
+/** Line settings for `country` (lower case, as pbx.conf's [system] country); unknown -> us tones. */
+export function analogCountry(country: string, cidOverride?: NativeCidStandard): AnalogCountry {
+  const c = country.toLowerCase();
+  return {
+    country: c,
+    tones: engineTones(c),
+    ringCadenceMs: RING_CADENCE_MS[c] ?? RING_CADENCE_MS[DEFAULT_COUNTRY]!,
+    cidStandard: cidOverride ?? CID_STANDARD[c] ?? 'v23',
+  };
+}

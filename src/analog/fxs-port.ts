@@ -1,0 +1,173 @@
+/**
+ * The signalling of one FXS port (a phone plugged into the PBX), as chan_dahdi's analog switch
+ * thread does it: off hook -> the country's dial tone; the first digit stops it; digits are
+ * collected and matched as they come (dial-as-you-go): a number that exists and cannot grow is
+ * dialed at once, one that exists but could grow waits `matchDigitMs`, a prefix waits
+ * `interDigitMs`, and a number that can never match gets congestion tone. Incoming calls ring
+ * the phone (caller ID and cadence are native); answering and hanging up are reported.
+ * Timeouts default to chan_dahdi.conf's firstdigittimeout/gendigittimeout/matchdigittimeout.
+ */
+import type { Clock, TimerHandle } from '../platform/clock.ts';
+import type { AnalogEvent } from './engine.ts';
+
+/** What an FXS port needs from the engine (AnalogEngine has it). */
+export interface FxsLine {
+  playTone(port: number, tone: 'dial' | 'ringback' | 'busy' | 'congestion' | null): void;
+  ring(port: number, on: boolean, callerNumber?: string, callerName?: string): void;
+}
+
+/** The dialplan's answer about a partial number (Asterisk: exists / matchmore). */
+export interface DigitMatch {
+  exists: boolean;
+  canMatchMore: boolean;
+}
+
+export interface FxsTimeouts {
+  /** Off hook with no digit (chan_dahdi firstdigittimeout). */
+  firstDigitMs: number;
+  /** Between digits while the number can only grow (gendigittimeout). */
+  interDigitMs: number;
+  /** Between digits once the number exists but could grow (matchdigittimeout). */
+  matchDigitMs: number;
+}
+
+export const DEFAULT_FXS_TIMEOUTS: Readonly<FxsTimeouts> = { firstDigitMs: 16_000, interDigitMs: 8_000, matchDigitMs: 3_000 };
+
+export interface FxsPortOptions {
+  port: number;
+  line: FxsLine;
+  clock: Clock;
+  matchMore: (digits: string) => DigitMatch;
+  onDialed: (number: string) => void;
+  onAnswer?: () => void;
+  onHangup?: () => void;
+  onFlash?: () => void;
+  timeouts?: Partial<FxsTimeouts>;
+}
+
+/**
+ * idle: on hook. dialtone: off hook, no digit yet. collecting: digits so far. invalid: the
+ * number cannot match (congestion until hang-up). ringing: an incoming call rings the phone.
+ * call: dialed or answered; the call owns the port until hang-up.
+ */
+export type FxsState = 'idle' | 'dialtone' | 'collecting' | 'invalid' | 'ringing' | 'call';
+
+export class FxsPort {
+  private st: FxsState = 'idle';
+  private collected = '';
+  private timer: TimerHandle | undefined;
+  private readonly timeouts: FxsTimeouts;
+
+  constructor(private readonly opts: FxsPortOptions) {
+    this.timeouts = { ...DEFAULT_FXS_TIMEOUTS, ...opts.timeouts };
+  }
+
+  get state(): FxsState {
+    return this.st;
+  }
+
+  get digits(): string {
+    return this.collected;
+  }
+
+  /** Feed every engine event; events of other ports are ignored. */
+  handle(ev: AnalogEvent): void {
+    if (ev.port !== this.opts.port) return;
+    switch (ev.type) {
+      case 'offhook':
+        this.offhook();
+        break;
+      case 'onhook':
+        this.onhook();
+        break;
+      case 'digit':
+        this.digit(ev.digit);
+        break;
+      case 'flash':
+        if (this.st === 'call') this.opts.onFlash?.();
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Rings the phone for an incoming call (the engine sends caller ID the country's way). */
+  ring(callerNumber = '', callerName = ''): boolean {
+    if (this.st !== 'idle') return false;
+    this.st = 'ringing';
+    this.opts.line.ring(this.opts.port, true, callerNumber, callerName);
+    return true;
+  }
+
+  /** The caller gave up before the phone answered. */
+  stopRinging(): void {
+    if (this.st !== 'ringing') return;
+    this.opts.line.ring(this.opts.port, false);
+    this.st = 'idle';
+  }
+
+  private offhook(): void {
+    if (this.st === 'ringing') {
+      // The engine has already stopped the ringing voltage natively.
+      this.st = 'call';
+      this.opts.onAnswer?.();
+      return;
+    }
+    if (this.st !== 'idle') return;
+    this.st = 'dialtone';
+    this.collected = '';
+    this.opts.line.playTone(this.opts.port, 'dial');
+    this.arm(this.timeouts.firstDigitMs);
+  }
+
+  private onhook(): void {
+    const was = this.st;
+    this.cancel();
+    this.st = 'idle';
+    this.collected = '';
+    if (was === 'call') this.opts.onHangup?.();
+  }
+
+  private digit(d: string): void {
+    if (this.st !== 'dialtone' && this.st !== 'collecting') return;
+    if (this.st === 'dialtone') this.opts.line.playTone(this.opts.port, null);
+    this.st = 'collecting';
+    this.collected += d;
+    const m = this.opts.matchMore(this.collected);
+    if (m.exists && !m.canMatchMore) {
+      this.dialed();
+    } else if (!m.exists && !m.canMatchMore) {
+      this.invalid();
+    } else {
+      this.arm(m.exists ? this.timeouts.matchDigitMs : this.timeouts.interDigitMs);
+    }
+  }
+
+  private timeout(): void {
+    this.timer = undefined;
+    if (this.st === 'collecting' && this.opts.matchMore(this.collected).exists) this.dialed();
+    else if (this.st === 'dialtone' || this.st === 'collecting') this.invalid();
+  }
+
+  private dialed(): void {
+    this.cancel();
+    this.st = 'call';
+    this.opts.onDialed(this.collected);
+  }
+
+  private invalid(): void {
+    this.cancel();
+    this.st = 'invalid';
+    this.opts.line.playTone(this.opts.port, 'congestion');
+  }
+
+  private arm(ms: number): void {
+    this.cancel();
+    this.timer = this.opts.clock.setTimeout(() => this.timeout(), ms);
+  }
+
+  private cancel(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+}

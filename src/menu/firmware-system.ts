@@ -76,7 +76,8 @@ export function firmwareSystem(o: FirmwareSystemOptions): MenuSystem {
       };
     },
     async pbxCommand(command) {
-      const r = await runCommand(self.node, [self.script, '-rx', command, '--config', o.configDir], 10_000);
+      // 30 s: a loaded small box (or QEMU TCG) can take over 10 s to start node for `pbx -rx`.
+      const r = await runCommand(self.node, [self.script, '-rx', command, '--config', o.configDir], 30_000);
       return r.code === 0 ? r.output : undefined;
     },
     async ping(host, write) {

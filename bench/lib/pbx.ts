@@ -65,7 +65,11 @@ export async function startBundlePbx(opts: BundlePbxOptions): Promise<BundlePbx>
   const fill = (text: string): string => text.replaceAll('@PORT@', String(port)).replaceAll('@DIR@', dir);
   writeFileSync(join(dir, 'pbx.conf'), fill(opts.conf));
   for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), fill(text));
-  const [cmd, args] = onCore(opts.cpu, process.execPath, [...(opts.nodeArgs ?? []), BUNDLE, 'run', '--config', dir]);
+  // PBX_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles any bench's PBX without
+  // editing the bench; PBX_BENCH_BUNDLE runs another build (e.g. a saved baseline) for A/B runs.
+  const envFlags = (process.env.PBX_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const bundle = process.env.PBX_BENCH_BUNDLE || BUNDLE;
+  const [cmd, args] = onCore(opts.cpu, process.execPath, [...envFlags, ...(opts.nodeArgs ?? []), bundle, 'run', '--config', dir]);
   const proc: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let inspector: string | undefined;

@@ -1,16 +1,26 @@
 /** Hashing and randomness for digest auth, nonces, tags and branches. */
+import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
+// crypto.hash() (node >= 20.12) hashes a string in one native call, without the Hash object and
+// its stream machinery that createHash() builds: a digest-authenticated call computes several
+// MD5s. The boards' node 18 lacks it (read through the namespace so the import still links there).
+const oneShot = (nodeCrypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+
+function hexDigest(alg: string, s: string): string {
+  return oneShot ? oneShot(alg, s, 'hex') : createHash(alg).update(s, 'utf8').digest('hex');
+}
+
 export function md5Hex(s: string): string {
-  return createHash('md5').update(s, 'utf8').digest('hex');
+  return hexDigest('md5', s);
 }
 
 export function sha256Hex(s: string): string {
-  return createHash('sha256').update(s, 'utf8').digest('hex');
+  return hexDigest('sha256', s);
 }
 
 export function sha1Hex(s: string): string {
-  return createHash('sha1').update(s, 'utf8').digest('hex');
+  return hexDigest('sha1', s);
 }
 
 export function hmacSha256Hex(key: string | Uint8Array, s: string): string {

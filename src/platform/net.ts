@@ -7,6 +7,7 @@ import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { createConnection, createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { existsSync, unlinkSync, chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ipLiteralLookup } from './ip-lookup.ts';
 
 export interface SocketAddress {
   address: string;
@@ -24,7 +25,7 @@ export async function bindUdp(
   port: number,
   onDatagram: (data: string, from: SocketAddress) => void,
 ): Promise<UdpSocket> {
-  const sock: DgramSocket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
+  const sock: DgramSocket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false, lookup: ipLiteralLookup });
   sock.on('message', (msg, rinfo) => onDatagram(msg.toString('latin1'), { address: rinfo.address, port: rinfo.port }));
   await new Promise<void>((resolve, reject) => {
     sock.once('error', reject);

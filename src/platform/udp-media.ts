@@ -9,6 +9,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { ipLiteralLookup } from './ip-lookup.ts';
 
 export interface MediaSocket {
   readonly address: string;
@@ -32,7 +33,7 @@ export class MediaBindError extends Error {
 }
 
 export function bindMediaSocket(host: string, port: number, onPacket: MediaPacketHandler): Promise<MediaSocket> {
-  const sock: Socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
+  const sock: Socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false, lookup: ipLiteralLookup });
   let errors = 0;
   let closed = false;
   return new Promise((resolve, reject) => {

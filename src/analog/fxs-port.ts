@@ -106,6 +106,15 @@ export class FxsPort {
     this.st = 'idle';
   }
 
+  /**
+   * The other party ended the call while the phone is still off hook: congestion tone until the
+   * phone hangs up (chan_dahdi plays it too), and no call owns the port any more.
+   */
+  farEndHungUp(): void {
+    if (this.st !== 'call') return;
+    this.invalid();
+  }
+
   private offhook(): void {
     if (this.st === 'ringing') {
       // The engine has already stopped the ringing voltage natively.

@@ -8,15 +8,25 @@
  * failed (the dialplan continues, e.g. to voicemail, or hangs up with the cause), or once the
  * bridged call is over when a leg answered. Whoever hangs up a bridged call ends the other leg
  * too, except that with `continueOnCalleeHangup` (Dial's `g`) the caller stays up.
+ *
+ * Callers and legs are SIP or DAHDI (analog) channels. Two RTP legs are bridged by the packet
+ * relay; when either has no RTP (an analog port) a frame bridge moves 20 ms frames on the media
+ * clock instead.
  */
 import type { Clock, TimerHandle } from '../platform/clock.ts';
 import type { SipChannel } from '../channels/sip-channel.ts';
 import type { SipDriver } from '../channels/sip-driver.ts';
+import type { DahdiChannel } from '../channels/dahdi-channel.ts';
+import type { DahdiDriver } from '../channels/dahdi-driver.ts';
+import type { MediaClock } from '../media/clock.ts';
 import { Bridge } from '../core/bridge.ts';
+import { FrameBridge } from '../core/frame-bridge.ts';
 import { HANGUP_CAUSES, causeName, dialStatusForCause, type HangupCause } from '../core/hangup-causes.ts';
 
 /** A peer to ring; `number` is the number to dial through it (`SIP/trunk/5551234`). */
 export interface DialTarget {
+  /** SIP when absent; DAHDI: `peer` is the port or group (`1`, `g1`). */
+  tech?: 'SIP' | 'DAHDI';
   peer: string;
   number?: string;
 }
@@ -30,7 +40,11 @@ export interface DialOptions {
   /** Dial's `g`: when the callee hangs up a bridged call the caller stays up. */
   continueOnCalleeHangup?: boolean;
   /** Called with each new leg before it rings (variable inheritance). */
-  onLeg?(leg: SipChannel): void;
+  onLeg?(leg: DialChannel): void;
+  /** The analog driver for DAHDI targets (absent: they are unavailable). */
+  dahdi?: DahdiDriver;
+  /** Paces the frame bridge between a leg without RTP and the other (required for DAHDI). */
+  mediaClock?: MediaClock;
   /** Called with the bridge once a leg answered (tests and the console look at it). */
   onBridge?(bridge: Bridge): void;
   log?(message: string): void;
@@ -46,6 +60,9 @@ export interface DialOutcome {
   answered: boolean;
 }
 
+/** A channel Dial() can serve as caller or place as a leg. */
+export type DialChannel = SipChannel | DahdiChannel;
+
 /** Which failure the caller hears when every leg failed: busy beats no answer beats the rest. */
 const FAILURE_RANK: Partial<Record<HangupCause, number>> = {
   [HANGUP_CAUSES.USER_BUSY]: 5,
@@ -59,19 +76,23 @@ function targetOf(t: string | DialTarget): DialTarget {
   return typeof t === 'string' ? { peer: t } : t;
 }
 
-export function dial(caller: SipChannel, targets: readonly (string | DialTarget)[], driver: SipDriver, o: DialOptions): Promise<DialOutcome> {
+function describeTarget(t: DialTarget): string {
+  return `${t.tech ?? 'SIP'}/${t.peer}${t.number ? `/${t.number}` : ''}`;
+}
+
+export function dial(caller: DialChannel, targets: readonly (string | DialTarget)[], driver: SipDriver | undefined, o: DialOptions): Promise<DialOutcome> {
   const list = targets.map(targetOf);
   caller.application = 'Dial';
-  caller.appData = `${list.map((t) => `SIP/${t.peer}${t.number ? `/${t.number}` : ''}`).join('&')}${o.timeoutMs !== undefined ? `,${Math.round(o.timeoutMs / 1000)}` : ''}`;
+  caller.appData = `${list.map(describeTarget).join('&')}${o.timeoutMs !== undefined ? `,${Math.round(o.timeoutMs / 1000)}` : ''}`;
   return new Promise<DialOutcome>((resolve) => {
     const started = o.clock.now();
-    const legs: SipChannel[] = [];
+    const legs: DialChannel[] = [];
     let done = false;
     let failure: HangupCause | undefined;
-    const pending = new Set<SipChannel>();
+    const pending = new Set<DialChannel>();
     let requesting = true;
     let timer: TimerHandle | undefined;
-    let winner: SipChannel | undefined;
+    let winner: DialChannel | undefined;
 
     const setTimes = (answeredAt?: number): void => {
       const now = o.clock.now();
@@ -96,7 +117,7 @@ export function dial(caller: SipChannel, targets: readonly (string | DialTarget)
       const cause = failure ?? HANGUP_CAUSES.SUBSCRIBER_ABSENT;
       finish(dialStatusForCause(cause) as DialStatus, cause);
     };
-    const answered = (leg: SipChannel): void => {
+    const answered = (leg: DialChannel): void => {
       if (done) {
         leg.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
         return;
@@ -111,10 +132,12 @@ export function dial(caller: SipChannel, targets: readonly (string | DialTarget)
       o.log?.(`${leg.name} answered ${caller.name}`);
       const bridge = new Bridge(caller, leg, undefined, o.continueOnCalleeHangup ? caller : undefined);
       o.onBridge?.(bridge);
+      const frames = frameBridgeFor(caller, leg, o);
       let over = false;
       const end = (): void => {
         if (over) return;
         over = true;
+        frames?.stop();
         setTimes(answeredAt);
         resolve({ status: 'ANSWER', answered: true });
       };
@@ -135,19 +158,26 @@ export function dial(caller: SipChannel, targets: readonly (string | DialTarget)
     void (async () => {
       for (const t of list) {
         if (done) break;
-        const r = await driver.request(t.peer, caller, {
-          onRinging: (leg) => {
+        const events = {
+          onRinging: (leg: DialChannel) => {
             if (done) return;
             o.log?.(`${leg.name} is ringing`);
             caller.ringing();
           },
           onAnswered: answered,
-          onEnded: (leg, cause) => {
+          onEnded: (leg: DialChannel, cause: HangupCause) => {
             pending.delete(leg);
             noteFailure(cause);
             maybeAllFailed();
           },
-        }, t.number);
+        };
+        let r: DialChannel[] | HangupCause;
+        if (t.tech === 'DAHDI') {
+          const one = o.dahdi && o.mediaClock ? o.dahdi.request(`${t.peer}${t.number ? `/${t.number}` : ''}`, caller, events) : HANGUP_CAUSES.SUBSCRIBER_ABSENT;
+          r = typeof one === 'number' ? one : [one];
+        } else {
+          r = driver ? await driver.request(t.peer, caller, events, t.number) : HANGUP_CAUSES.SUBSCRIBER_ABSENT;
+        }
         if (typeof r === 'number') {
           noteFailure(r);
           continue;
@@ -158,7 +188,7 @@ export function dial(caller: SipChannel, targets: readonly (string | DialTarget)
           if (done) leg.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
           else if (!leg.ended) {
             o.onLeg?.(leg);
-            o.log?.(`Called SIP/${t.peer}${t.number ? `/${t.number}` : ''}`);
+            o.log?.(`Called ${describeTarget(t)}`);
             legs.push(leg);
             pending.add(leg);
           }
@@ -174,4 +204,16 @@ export function dial(caller: SipChannel, targets: readonly (string | DialTarget)
       finish('CONGESTION', HANGUP_CAUSES.CONGESTION);
     });
   });
+}
+
+/** Two RTP legs are relayed by the Bridge; otherwise their frames move on the media clock. */
+function frameBridgeFor(a: DialChannel, b: DialChannel, o: DialOptions): FrameBridge | undefined {
+  if (a.rtp && b.rtp) return undefined;
+  const ma = a.media;
+  const mb = b.media;
+  if (!ma || !mb || !o.mediaClock) {
+    o.log?.(`${a.name} and ${b.name} are bridged without media (no media clock or no media)`);
+    return undefined;
+  }
+  return new FrameBridge(ma, mb, o.mediaClock, {}, (m) => o.log?.(`${a.name}/${b.name}: ${m}`));
 }

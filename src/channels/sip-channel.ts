@@ -16,7 +16,7 @@ import { RtpChannelMedia } from './channel-media.ts';
 
 /** Asterisk's UNIQUEID: `<epoch seconds>.<sequence>`, unique over the process life. */
 let uniqueSeq = 0;
-function nextUniqueId(wallMs: number): string {
+export function nextUniqueId(wallMs: number): string {
   return `${Math.floor(wallMs / 1000)}.${uniqueSeq++}`;
 }
 

@@ -50,6 +50,7 @@ import type { PortAllocator } from '../rtp/ports.ts';
 import { ChannelRegistry } from '../core/channel-registry.ts';
 import { HANGUP_CAUSES, causeName, type HangupCause } from '../core/hangup-causes.ts';
 import { SipChannel } from './sip-channel.ts';
+import type { CallerId } from './channel.ts';
 
 /** sip.conf rtptimeout when [general] is silent (model.ts: 30 s, Asterisk's is off). */
 export const DEFAULT_RTP_TIMEOUT_MS = 30_000;
@@ -85,6 +86,14 @@ export interface OutboundEvents {
   onRinging?(leg: SipChannel): void;
   onAnswered?(leg: SipChannel): void;
   onEnded?(leg: SipChannel, cause: HangupCause): void;
+}
+
+/** What request() reads from the calling channel (a SIP or an analog leg). */
+export interface DialCaller {
+  readonly ended: boolean;
+  readonly format: string | undefined;
+  callerId: CallerId;
+  readonly maxForwards: number;
 }
 
 /** What `sip show stats` reports about calls (leak checks after load). */
@@ -427,7 +436,7 @@ export class SipDriver {
    * defaultuser, else none); a registered phone is always called at its Contact. Returns the legs
    * started, or the cause when none could be.
    */
-  async request(peerName: string, caller: SipChannel, events: OutboundEvents, number?: string): Promise<SipChannel[] | HangupCause> {
+  async request(peerName: string, caller: DialCaller, events: OutboundEvents, number?: string): Promise<SipChannel[] | HangupCause> {
     const config = this.o.config();
     const peer = config.peers.get(peerName);
     if (!peer) return HANGUP_CAUSES.UNALLOCATED;

@@ -33,6 +33,9 @@ include => pbx-phones
 include => demo
 
 [demo]
+; s: a call coming in on the analog line (FXO port 2) rings both phones.
+exten => s,1,Dial(SIP/2000&SIP/2001,20)
+
 ; 500: Asterisk's classic demo menu. Press 1 for the echo test, 2 to hear your extension,
 ; 3 to record a message and hear it back, # to leave.
 exten => 500,1,Goto(demo-menu,s,1)
@@ -119,5 +122,19 @@ verbose = 3
 ; Dial 600 for the echo test, 500 for the demo menu (extensions.conf next to this file).
 2000 = amber-kettle-42, Alice
 2001 = velvet-harbor-17, Bob
+
+[analog]
+; Analog ports: FXS ports take a phone, FXO ports take a line from the exchange.
+; backend = sim simulates both inside the PBX (no hardware needed); try from the console:
+;   pbx -rx "sim phone 1 offhook"   then   pbx -rx "sim phone 1 dial 2000"
+;   pbx -rx 'sim line 2 ring 5551234 "JOHN DOE"'      and    pbx -rx "sim show"
+; A real DAHDI card uses backend = dahdi (not available yet).
+backend = sim
+fxs = 1
+fxo = 2
+; The phone on FXS port 1 is extension 2100.
+1 = 2100
+; Calls coming in on the line start at extension s of this context.
+context = phones
 `;
 }

@@ -178,10 +178,32 @@ export interface PbxConfig {
   trunks: Map<string, ConfSection>;
   /** pbx.conf [voicemail], raw. */
   voicemail?: ConfSection;
-  /** pbx.conf [analog], raw. */
-  analog?: ConfSection;
+  /** pbx.conf [analog]: the analog ports (analog-conf.ts reads it). */
+  analog?: AnalogConfig;
   /** Every file read, relative to the config directory, pbx.conf first. */
   sources: string[];
+}
+
+/** One analog port of pbx.conf [analog]. */
+export interface AnalogPortConfig {
+  /** Port number, from 1 (DAHDI's channel number). */
+  port: number;
+  /** fxs: a phone plugs in here; fxo: a line from the exchange plugs in here. */
+  kind: 'fxs' | 'fxo';
+  /** FXS: the extension that rings this phone (`1 = 2100`); absent: the phone can only dial out. */
+  extension?: string;
+  /** FXS: where the phone's dialed number runs (phones); FXO: where incoming line calls start at `s`. */
+  context: string;
+  /** FXO: the line group for `Dial(DAHDI/gN/number)`. */
+  group?: number;
+}
+
+/** pbx.conf [analog]. */
+export interface AnalogConfig {
+  backend: 'sim' | 'dahdi';
+  /** Every port, by number. */
+  ports: AnalogPortConfig[];
+  origin: Origin;
 }
 
 /** Context that phones from pbx.conf [phones] are placed in (the default dialplan defines it). */

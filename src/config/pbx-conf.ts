@@ -1,8 +1,8 @@
 /**
  * pbx.conf: the minimal file a user edits. `[system]` holds the box settings, `[phones]` one line
  * per phone (`2000 = secret, Joe Bloggs`), from which a SIP peer and a mailbox are derived.
- * `[trunk NAME]`, `[voicemail]` and `[analog]` are accepted and kept raw for the layers that will
- * model them.
+ * `[analog]` (analog-conf.ts) lists the analog ports; `[trunk NAME]` and `[voicemail]` are
+ * accepted and kept raw for the layers that will model them.
  */
 import type { ConfEntry, ConfFile, ConfSection } from './conf-parser.ts';
 import { normalizePath } from './conf-parser.ts';
@@ -17,7 +17,9 @@ import {
   type PeerDefaults,
   type SipPeer,
   type SystemConfig,
+  type AnalogConfig,
 } from './model.ts';
+import { readAnalog } from './analog-conf.ts';
 import { isIPv4, isIPv6, isHostname, parseHostPort, parseInteger, parsePort, sameIPv4Subnet, splitList } from './values.ts';
 import { fileExists, isDirectory, paths } from '../platform/fs.ts';
 
@@ -41,7 +43,7 @@ export interface PbxConfPart {
   phones: Map<string, Phone>;
   trunks: Map<string, ConfSection>;
   voicemail?: ConfSection;
-  analog?: ConfSection;
+  analog?: AnalogConfig;
 }
 
 /**
@@ -78,7 +80,8 @@ export function readPbxConf(conf: ConfFile, diag: Diagnostics, dir?: string): Pb
 
   const system = readSystem(systemEntries, diag, dir);
   const phones = readPhones(phoneEntries, diag);
-  return { system, phones, trunks, ...(voicemail ? { voicemail } : {}), ...(analog ? { analog } : {}) };
+  const analogConfig = analog ? readAnalog(analog, new Set(phones.keys()), diag) : undefined;
+  return { system, phones, trunks, ...(voicemail ? { voicemail } : {}), ...(analogConfig ? { analog: analogConfig } : {}) };
 }
 
 function mergeRaw(prev: ConfSection | undefined, s: ConfSection): ConfSection {

@@ -21,6 +21,10 @@ export function generatedDialplanText(config: PbxConfig, withPhonesContext: bool
     if (ext === ECHO_TEST_EXTENSION) continue;
     lines.push(`exten => ${ext},1,Dial(SIP/${ext},${config.system.dialTimeout ?? PHONE_DIAL_SECONDS})`);
   }
+  // pbx.conf [analog] `1 = 2100`: the analog phone on FXS port 1 is extension 2100.
+  for (const p of config.analog?.ports ?? []) {
+    if (p.kind === 'fxs' && p.extension !== undefined) lines.push(`exten => ${p.extension},1,Dial(DAHDI/${p.port},${config.system.dialTimeout ?? PHONE_DIAL_SECONDS})`);
+  }
   lines.push(`exten => ${ECHO_TEST_EXTENSION},1,Answer()`, ` same => n,Echo()`, ` same => n,Hangup()`);
   if (withPhonesContext) lines.push('', '[phones]', `include => ${GENERATED_CONTEXT}`);
   return `${lines.join('\n')}\n`;

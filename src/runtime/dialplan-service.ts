@@ -18,6 +18,7 @@ import { TimerMediaClock, type MediaClock } from '../media/clock.ts';
 import { SoundLibrary } from '../media/sounds.ts';
 import { AstDb } from '../store/astdb.ts';
 import type { SipDriver } from '../channels/sip-driver.ts';
+import type { DahdiDriver } from '../channels/dahdi-driver.ts';
 import type { Dialplan, DialplanChannel, DialplanFunction, DialplanLookup, FunctionEnv } from '../dialplan/types.ts';
 import { dialplanFromConf, type DialplanParseResult } from '../dialplan/parse/index.ts';
 import { createLookup } from '../dialplan/match/index.ts';
@@ -37,6 +38,8 @@ export interface DialplanServiceOptions {
   mediaClock: MediaClock;
   log: Logger;
   sip: () => SipDriver | undefined;
+  /** The analog driver for Dial(DAHDI/...), when [analog] is configured. */
+  dahdi?: () => DahdiDriver | undefined;
   /** Where the prompts are (default /usr/share/asterisk/sounds). */
   soundsDir?: string;
 }
@@ -67,6 +70,8 @@ export class DialplanService {
       notice: (m) => log.notice(m),
       verbose: (level, m) => log.verbose(level, m),
       debug: (level, m) => log.debug(level, m),
+      // Lets the executor skip building `-- Executing [...]` lines no destination would show.
+      isVerbose: (level) => log.isVerbose(level),
     };
     this.db = db ?? new AstDb({ dir: paths.join(config.system.data, 'astdb'), wallNow: () => o.clock.wallNow(), log: (level, m) => {
         if (level === 'error') log.error(m);
@@ -81,6 +86,7 @@ export class DialplanService {
       log: this.dlog,
       db: this.db,
       sip: o.sip,
+      ...(o.dahdi ? { dahdi: o.dahdi } : {}),
       media: {
         clock: o.mediaClock,
         toneZone: () => o.config().system.country,
@@ -120,6 +126,11 @@ export class DialplanService {
   /** For the SIP driver: does `exten` exist in `context` (404 otherwise, as chan_sip answers)? */
   exists(context: string, exten: string, callerId?: string): boolean {
     return this.active?.lookup.exists(context, exten, callerId) ?? false;
+  }
+
+  /** For an analog phone dialing as it goes: could more digits still match in `context`? */
+  matchMore(context: string, exten: string, callerId?: string): boolean {
+    return this.active?.lookup.matchMore(context, exten, callerId) ?? false;
   }
 
   /** Runs an inbound channel through the dialplan until it ends. */

@@ -32,6 +32,9 @@ import { registerDialplanCommands, type DialplanReloadResult } from '../cli/comm
 import { registerDatabaseCommands } from '../cli/commands/database.ts';
 import { registerChannelCommands } from '../cli/commands/channels.ts';
 import { PortAllocator } from '../rtp/ports.ts';
+// analog (issue 5): pbx.conf [analog] -> line engine + DAHDI channel driver, sim/dahdi commands.
+import { AnalogService } from './analog-service.ts';
+import { registerAnalogCommands } from '../cli/commands/analog.ts';
 
 export interface PbxStartOptions {
   source: ConfigSource;
@@ -57,6 +60,8 @@ export class Pbx {
   calls?: SipDriver;
   /** dialplan (issue 4): what inbound channels run through. */
   dialplan?: DialplanService;
+  /** analog (issue 5): the line engine and DAHDI driver when pbx.conf has [analog]. */
+  analog?: AnalogService;
 
   private constructor(
     readonly version: string,
@@ -175,6 +180,7 @@ export class Pbx {
       mediaClock: pbx.media.clock,
       log: dialplanLog,
       sip: () => pbx.calls,
+      dahdi: () => pbx.analog?.driver,
     });
     pbx.dialplan = dialplan;
     dialplan.load(config);
@@ -205,6 +211,30 @@ export class Pbx {
     stack.handle('INVITE', (tx, req, source) => calls.handleInvite(tx, req, source));
     registerChannelCommands(pbx.commands, calls.channels, () => clock.now());
     // ---- end calls
+    // ---- analog (issue 5)
+    if (config.analog) {
+      const analogLog = log.child('dahdi');
+      const started = AnalogService.start({
+        config: config.analog,
+        country: config.system.country,
+        clock,
+        mediaClock: pbx.media.clock,
+        channels: calls.channels,
+        log: analogLog,
+        match: (context, digits) => ({ exists: dialplan.exists(context, digits), canMatchMore: dialplan.matchMore(context, digits) }),
+        exists: (context, exten) => dialplan.exists(context, exten),
+        route: (ch) => {
+          dialplan.run(ch).catch((e: unknown) => dialplanLog.error(`dialplan of ${ch.name} failed: ${e instanceof Error ? e.message : String(e)}`));
+        },
+      });
+      if (typeof started === 'string') analogLog.error(`[analog] ports are disabled: ${started}`);
+      else {
+        pbx.analog = started;
+        analogLog.notice(`analog ports ready (${config.analog.backend} backend): ${config.analog.ports.map((p) => `${p.port} ${p.kind}${p.extension ? ` = ${p.extension}` : ''}`).join(', ')}`);
+      }
+    }
+    registerAnalogCommands(pbx.commands, () => pbx.analog, () => pbx.config.analog);
+    // ---- end analog
     try {
       pbx.control = await ControlServer.listen(config.system.control, {
         registry: pbx.commands,
@@ -253,6 +283,7 @@ export class Pbx {
     if (old.system.control !== next.system.control) notes.push('control = takes effect at the next restart');
     if (old.system.data !== next.system.data) notes.push('data = takes effect at the next restart');
     if (old.sip.realm !== next.sip.realm) notes.push('realm takes effect at the next restart');
+    if (JSON.stringify(old.analog ?? null) !== JSON.stringify(next.analog ?? null)) notes.push('[analog] takes effect at the next restart');
     this.config = next;
     this.dialplan?.load(next);
     for (const w of dialplanParse?.warnings ?? []) notes.push(`warning: ${w.file}:${w.line}: ${w.reason}`);
@@ -337,6 +368,7 @@ export class Pbx {
       this.log.child('core').notice(`PBX stopping (${mode})`);
       await this.control?.close();
       this.calls?.hangupAll(); // calls (issue 3): BYE/CANCEL every leg while SIP is still up
+      this.analog?.stop(); // analog (issue 5): the line engine thread is joined
       this.dialplan?.close(); // the AstDB journal is closed (every write is already on disk)
       this.qualify.close();
       await this.stack.close();

@@ -6,6 +6,8 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import type { SipDriver } from '../../channels/sip-driver.ts';
+import type { DahdiDriver } from '../../channels/dahdi-driver.ts';
+import type { MediaClock } from '../../media/clock.ts';
 import type { AstDb, DialplanChannel, FunctionEnv, TimeSpec } from '../types.ts';
 import type { DialplanLog } from '../exec/deps.ts';
 
@@ -19,6 +21,10 @@ export interface ApplicationDeps {
   parseTimeSpec?(text: string): TimeSpec;
   /** The SIP driver Dial() places legs through (undefined: Dial reports CHANUNAVAIL). */
   sip?(): SipDriver | undefined;
+  /** The analog driver Dial(DAHDI/...) places legs through (undefined: CHANUNAVAIL). */
+  dahdi?(): DahdiDriver | undefined;
+  /** The media clock a frame bridge runs on (a call between an analog and a SIP leg). */
+  mediaClock?: MediaClock;
   /** Copies inheritable variables (`_X` as X, `__X` as __X) to a new leg; default expr/ inheritVariables. */
   inheritVariables?(from: DialplanChannel, to: DialplanChannel): void;
   /** A number in [0, 1) (Random()); default Math.random. */

@@ -7,6 +7,7 @@
  * `g` and the caller is still there. Inheritable variables (`_X`, `__X`) go to every leg.
  */
 import { SipChannel } from '../../channels/sip-channel.ts';
+import { DahdiChannel } from '../../channels/dahdi-channel.ts';
 import { dial, type DialTarget } from '../../apps/dial.ts';
 import type { AppResult, DialplanApplication, DialplanChannel } from '../types.ts';
 import type { ApplicationDeps } from './deps.ts';
@@ -14,7 +15,7 @@ import { jumpPlus101 } from './database.ts';
 import { inheritVariables } from '../expr/variables.ts';
 
 export interface DialRequest {
-  /** SIP targets in order. */
+  /** SIP and DAHDI (analog; `Zap/` is its old name) targets in order. */
   targets: DialTarget[];
   /** Technologies we cannot place calls on (`DAHDI/1`, `IAX2/...`), as written. */
   unsupported: string[];
@@ -50,7 +51,13 @@ export function parseDialArgs(args: string[]): DialRequest {
     const slash = item.indexOf('/');
     const tech = slash < 0 ? item : item.slice(0, slash);
     const resource = slash < 0 ? '' : item.slice(slash + 1);
-    if (tech.toUpperCase() !== 'SIP' || resource === '') {
+    const upper = tech.toUpperCase();
+    if ((upper === 'DAHDI' || upper === 'ZAP') && /^(?:\d{1,2}|[gG]\d{1,2})(?:\/[0-9*#A-Da-dwW]+)?$/.test(resource)) {
+      const [peer, number] = resource.split('/');
+      targets.push({ tech: 'DAHDI', peer: peer!, ...(number ? { number } : {}) });
+      continue;
+    }
+    if (upper !== 'SIP' || resource === '') {
       unsupported.push(item);
       continue;
     }
@@ -84,7 +91,7 @@ export function dialApplication(deps: ApplicationDeps): DialplanApplication {
     description: [
       'This application will place calls to one or more specified channels. As soon as one of the requested channels answers, the originating channel will be answered, if it has not already been answered. These two channels will then be active in a bridged call. All other channels that were requested will then be hung up.',
       'Unless there is a timeout specified, the Dial application will wait indefinitely until one of the called channels answers, the user hangs up, or if all of the called channels are busy or unavailable. Dialplan executing will continue if no requested channels can be called, or if the timeout expires. This application will report normal termination if the originating channel hangs up, or if the call is bridged and either of the parties in the bridge ends the call.',
-      'Resources: SIP/peer, SIP/peer/number, SIP/number@peer. This application sets DIALSTATUS (CHANUNAVAIL, CONGESTION, NOANSWER, BUSY, ANSWER, CANCEL), DIALEDTIME and ANSWEREDTIME. When DIALSTATUS is BUSY and priority n+101 exists, the channel continues there (the Asterisk 1.4 habit).',
+      'Resources: SIP/peer, SIP/peer/number, SIP/number@peer, DAHDI/port (an FXS phone), DAHDI/port/number and DAHDI/gGROUP/number (an FXO line; Zap/ is accepted as the old name). This application sets DIALSTATUS (CHANUNAVAIL, CONGESTION, NOANSWER, BUSY, ANSWER, CANCEL), DIALEDTIME and ANSWEREDTIME. When DIALSTATUS is BUSY and priority n+101 exists, the channel continues there (the Asterisk 1.4 habit).',
       'Options: r - indicate ringing to the calling party; m - music on hold is not available yet, ringing is indicated instead; g - proceed with dialplan execution at the next priority if the destination channel hangs up. t, T and the other Asterisk options are accepted and have no effect.',
     ].join('\n\n'),
     async run(ctx): Promise<AppResult> {
@@ -95,16 +102,21 @@ export function dialApplication(deps: ApplicationDeps): DialplanApplication {
         ctx.log('warning', `Unable to create channel of type '${tech}' (cause 66 - Channel not implemented)`);
       }
       const driver = deps.sip?.();
-      if (req.targets.length === 0 || !driver || !(ch instanceof SipChannel)) {
-        if (req.targets.length > 0) ctx.log('warning', `Dial: ${ch.name} cannot place SIP calls`);
+      const dahdi = deps.dahdi?.();
+      const reachable = req.targets.filter((t) => (t.tech === 'DAHDI' ? dahdi !== undefined : driver !== undefined));
+      for (const t of req.targets) if (t.tech === 'DAHDI' && !dahdi) ctx.log('warning', `Unable to create channel of type 'DAHDI' (no [analog] ports are configured)`);
+      if (reachable.length === 0 || !(ch instanceof SipChannel || ch instanceof DahdiChannel)) {
+        if (reachable.length > 0) ctx.log('warning', `Dial: ${ch.name} cannot place calls`);
         ch.variables.set('DIALSTATUS', 'CHANUNAVAIL');
         return { kind: 'next' };
       }
       const o = req.options;
       if (o.has('m')) ctx.log('notice', 'Dial: music on hold (m) is not available yet; indicating ringing instead');
       const keepCaller = o.has('g');
-      const dialing = dial(ch, req.targets, driver, {
+      const dialing = dial(ch, reachable, driver, {
         clock: deps.clock,
+        ...(dahdi ? { dahdi } : {}),
+        ...(deps.mediaClock ? { mediaClock: deps.mediaClock } : {}),
         timeoutMs: req.timeoutMs,
         ringback: o.has('r') || o.has('m'),
         continueOnCalleeHangup: keepCaller,

@@ -60,6 +60,7 @@ export function createApplicationRegistry(deps: ApplicationRegistryDeps): Applic
   const appDeps: ApplicationDeps = media
     ? {
         ...deps,
+        mediaClock: deps.mediaClock ?? media.clock,
         playTone:
           deps.playTone ??
           ((channel, tone) => {

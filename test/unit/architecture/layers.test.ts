@@ -35,7 +35,8 @@ const ALLOWED: Record<string, string[]> = {
   log: ['log'],
   media: ['media'],
   // Drivers register their channels in the core registry (type-only cycle; see docs/ARCHITECTURE.md).
-  channels: ['channels', 'sip', 'rtp', 'media', 'config', 'log', 'core/hangup-causes', 'core/channel-registry'],
+  // The DAHDI driver runs the analog ports' signalling (src/analog) under its channels.
+  channels: ['channels', 'sip', 'rtp', 'media', 'config', 'log', 'core/hangup-causes', 'core/channel-registry', 'analog'],
   core: ['core', 'channels/channel', 'rtp', 'media'],
   apps: ['apps', 'channels', 'core', 'rtp', 'media'],
   // The dialplan runs above the applications it calls (Dial, Echo) and reads the AstDB from store.

@@ -268,8 +268,8 @@ describe('pbx.conf [phones]', () => {
 });
 
 describe('pbx.conf other sections', () => {
-  test('[trunk NAME], [voicemail] and [analog] are kept raw, with origins', () => {
-    const c = ok('[trunk provider]\nhost = sip.example.net\nusername = 4420\n[voicemail]\nemail = yes\n[analog]\nfxs1 = 2000\n');
+  test('[trunk NAME] and [voicemail] are kept raw, with origins', () => {
+    const c = ok('[trunk provider]\nhost = sip.example.net\nusername = 4420\n[voicemail]\nemail = yes\n');
     const t = c.trunks.get('provider');
     assert.ok(t);
     assert.deepEqual(
@@ -280,7 +280,6 @@ describe('pbx.conf other sections', () => {
       ],
     );
     assert.deepEqual(c.voicemail?.entries.map((e) => e.key), ['email']);
-    assert.deepEqual(c.analog?.entries.map((e) => [e.key, e.value]), [['fxs1', '2000']]);
   });
 
   test('two trunks with one name are an error', () => {

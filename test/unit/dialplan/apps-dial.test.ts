@@ -42,10 +42,20 @@ function setup(plan: string, unavailable: Record<string, HangupCause> = {}) {
   return { h, caller, legs, requested, rang };
 }
 
+test('parsing: DAHDI/port, DAHDI/gGROUP/number and Zap/ are analog targets', () => {
+  const r = parseDialArgs(['DAHDI/1&DAHDI/g1/5551212&Zap/3/555&DAHDI/x']);
+  assert.deepEqual(r.targets, [
+    { tech: 'DAHDI', peer: '1' },
+    { tech: 'DAHDI', peer: 'g1', number: '5551212' },
+    { tech: 'DAHDI', peer: '3', number: '555' },
+  ]);
+  assert.deepEqual(r.unsupported, ['DAHDI/x']);
+});
+
 test('parsing: & separated SIP targets, peer/number and number@peer, timeout, options; other technologies set aside', () => {
-  const r = parseDialArgs(['SIP/2000&SIP/trunk/5551234&SIP/5559876@trunk2&DAHDI/1', '20', 'rm(default)g']);
+  const r = parseDialArgs(['SIP/2000&SIP/trunk/5551234&SIP/5559876@trunk2&IAX2/1', '20', 'rm(default)g']);
   assert.deepEqual(r.targets, [{ peer: '2000' }, { peer: 'trunk', number: '5551234' }, { peer: 'trunk2', number: '5559876' }]);
-  assert.deepEqual(r.unsupported, ['DAHDI/1']);
+  assert.deepEqual(r.unsupported, ['IAX2/1']);
   assert.equal(r.timeoutMs, 20_000);
   assert.deepEqual([...r.options], [
     ['r', ''],
@@ -162,11 +172,11 @@ exten => h,1,Set(H=\${DIALSTATUS})
 
 test('an unsupported technology is warned about and gives CHANUNAVAIL; the dialplan continues', async () => {
   const t = setup(`[default]
-exten => 100,1,Dial(DAHDI/1,20)
+exten => 100,1,Dial(IAX2/1,20)
  same => n,Set(AFTER=\${DIALSTATUS})
 `);
   await t.h.run(t.caller);
   assert.equal(t.caller.variables.get('AFTER'), 'CHANUNAVAIL');
-  assert.equal(t.h.find("Unable to create channel of type 'DAHDI' (cause 66 - Channel not implemented)").length, 1);
+  assert.equal(t.h.find("Unable to create channel of type 'IAX2' (cause 66 - Channel not implemented)").length, 1);
   assert.equal(t.caller.cause, HANGUP_CAUSES.CONGESTION, 'autofallthrough on CHANUNAVAIL');
 });

@@ -1,0 +1,278 @@
+/**
+ * The DAHDI channel driver over the line engine: it owns each configured port's signalling
+ * (FxsPort for phones, FxoPort for lines), turns what they report into DahdiChannels and places
+ * outgoing legs for Dial():
+ *  - a phone off hook dials as it goes, matched against its context (`phones`); the number that
+ *    matches enters the dialplan there (route), as chan_dahdi's analog switch does;
+ *  - `DAHDI/1` rings FXS port 1 (cadence and caller ID are native); the phone going off hook
+ *    answers the leg;
+ *  - `DAHDI/3/5551212` or `DAHDI/g1/5551212` (first free FXO port of group 1) seizes the line and
+ *    dials; the leg is up once dialing is done (analog lines give no answer signal);
+ *  - a line ringing (caller ID captured the country's way) enters the dialplan at `s` in the
+ *    port's context; answer() takes the line off hook.
+ * `Zap/` is accepted as an old name of `DAHDI/`. One call per port at a time.
+ */
+import type { Clock } from '../platform/clock.ts';
+import type { AnalogPortConfig } from '../config/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { MediaClock } from '../media/clock.ts';
+import type { AnalogEvent, AnalogListener } from '../analog/engine.ts';
+import { FxsPort, type DigitMatch, type FxsTimeouts } from '../analog/fxs-port.ts';
+import { FxoPort, type CallerId as LineCallerId, type FxoDisconnect } from '../analog/fxo-port.ts';
+import { ChannelRegistry } from '../core/channel-registry.ts';
+import { HANGUP_CAUSES, type HangupCause } from '../core/hangup-causes.ts';
+import type { CallerId } from './channel.ts';
+import { DahdiChannel } from './dahdi-channel.ts';
+
+/** What the driver needs from the line engine (AnalogEngine has it). */
+export interface DahdiEngine {
+  onEvent(listener: AnalogListener): () => void;
+  readAudio(port: number, into: Int16Array): number;
+  writeAudio(port: number, samples: Int16Array): number;
+  ring(port: number, on: boolean, callerNumber?: string, callerName?: string): void;
+  setHook(port: number, offhook: boolean): void;
+  dial(port: number, digits: string): void;
+  playTone(port: number, tone: 'dial' | 'ringback' | 'busy' | 'congestion' | null): void;
+}
+
+export interface DahdiDriverOptions {
+  engine: DahdiEngine;
+  ports: readonly AnalogPortConfig[];
+  clock: Clock;
+  mediaClock: MediaClock;
+  log: Logger;
+  channels?: ChannelRegistry;
+  language?: string;
+  /** The dialplan's view of a partial number in `context` (dial-as-you-go). */
+  match(context: string, digits: string): DigitMatch;
+  /** Whether `exten` exists in `context` (an FXO call needs `s`). */
+  exists(context: string, exten: string): boolean;
+  /** Runs a new inbound channel through the dialplan. */
+  route(channel: DahdiChannel): void;
+  fxsTimeouts?: Partial<FxsTimeouts>;
+  /** FXO: pause after seizing before dialing (default 1000 ms). */
+  dialDelayMs?: number;
+}
+
+/** What Dial() hears from an outgoing leg (the SIP driver's OutboundEvents shape). */
+export interface DahdiOutboundEvents {
+  onRinging?(leg: DahdiChannel): void;
+  onAnswered?(leg: DahdiChannel): void;
+  onEnded?(leg: DahdiChannel, cause: HangupCause): void;
+}
+
+interface PortSlot {
+  config: AnalogPortConfig;
+  fxs?: FxsPort;
+  fxo?: FxoPort;
+  call: DahdiChannel | undefined;
+  events: DahdiOutboundEvents | undefined;
+  instance: number;
+}
+
+/** A Dial() resource: `1`, `1/5551212`, `g1/5551212` (the `DAHDI/` or `Zap/` prefix removed). */
+export interface DahdiResource {
+  port?: number;
+  group?: number;
+  number?: string;
+}
+
+export function parseDahdiResource(resource: string): DahdiResource | undefined {
+  const m = /^(?:(\d{1,2})|[gG](\d{1,2}))(?:\/([0-9*#A-Da-dwW]+))?$/.exec(resource.trim());
+  if (!m) return undefined;
+  return {
+    ...(m[1] !== undefined ? { port: Number(m[1]) } : {}),
+    ...(m[2] !== undefined ? { group: Number(m[2]) } : {}),
+    ...(m[3] !== undefined ? { number: m[3] } : {}),
+  };
+}
+
+export class DahdiDriver {
+  readonly channels: ChannelRegistry;
+  private readonly slots = new Map<number, PortSlot>();
+  private readonly offEvents: () => void;
+
+  constructor(private readonly o: DahdiDriverOptions) {
+    this.channels = o.channels ?? new ChannelRegistry();
+    for (const config of o.ports) {
+      const slot: PortSlot = { config, call: undefined, events: undefined, instance: 0 };
+      if (config.kind === 'fxs') slot.fxs = this.fxsPort(slot);
+      else slot.fxo = this.fxoPort(slot);
+      this.slots.set(config.port, slot);
+    }
+    this.offEvents = o.engine.onEvent((ev) => this.event(ev));
+  }
+
+  /** The configured ports with their signalling state and call, by port number. */
+  ports(): { config: AnalogPortConfig; state: string; call: DahdiChannel | undefined }[] {
+    return [...this.slots.values()]
+      .sort((a, b) => a.config.port - b.config.port)
+      .map((s) => ({ config: s.config, state: s.fxs?.state ?? s.fxo?.state ?? 'idle', call: s.call }));
+  }
+
+  /**
+   * An outgoing leg for Dial(DAHDI/<resource>): the leg, or the cause when none can be placed
+   * (no such port or group: CHANUNAVAIL; every port busy: BUSY as chan_dahdi reports).
+   */
+  request(resource: string, caller: { callerId: CallerId }, events: DahdiOutboundEvents): DahdiChannel | HangupCause {
+    const r = parseDahdiResource(resource);
+    if (!r) return HANGUP_CAUSES.UNALLOCATED;
+    const candidates = r.port !== undefined
+      ? [this.slots.get(r.port)].filter((s): s is PortSlot => s !== undefined)
+      : [...this.slots.values()].filter((s) => s.config.group === r.group).sort((a, b) => a.config.port - b.config.port);
+    if (candidates.length === 0) return HANGUP_CAUSES.SUBSCRIBER_ABSENT;
+    const slot = candidates.find((s) => s.call === undefined && (s.fxs?.state ?? s.fxo?.state) === 'idle');
+    if (!slot) return HANGUP_CAUSES.USER_BUSY;
+    if (slot.fxo && !r.number) return HANGUP_CAUSES.UNALLOCATED;
+    const leg = this.newChannel(slot, 'outbound', { ...caller.callerId }, slot.config.context, r.number ?? slot.config.extension ?? 's');
+    leg.application = 'AppDial';
+    leg.appData = '(Outgoing Line)';
+    slot.events = events;
+    if (slot.fxs) {
+      slot.fxs.ring(caller.callerId.number ?? '', caller.callerId.name ?? '');
+      leg.state = 'Ringing';
+      // Report ringing after the caller has the leg in hand (like a SIP 180 arriving later).
+      this.o.clock.setTimeout(() => {
+        if (slot.call === leg && leg.state === 'Ringing') events.onRinging?.(leg);
+      }, 0);
+    } else {
+      slot.fxo!.dial(r.number!);
+    }
+    this.o.log.verbose(3, `Requested DAHDI/${resource} -> ${leg.name}`);
+    return leg;
+  }
+
+  /** Hang up every analog call (PBX stop). */
+  hangupAll(cause: HangupCause = HANGUP_CAUSES.NORMAL_CLEARING): number {
+    let n = 0;
+    for (const s of this.slots.values()) {
+      if (s.call) {
+        s.call.hangup(cause);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  close(): void {
+    this.hangupAll();
+    this.offEvents();
+  }
+
+  private event(ev: AnalogEvent): void {
+    const slot = this.slots.get(ev.port);
+    if (!slot) return;
+    if (ev.type === 'digit' && slot.call && (slot.fxs?.state === 'call' || slot.fxo?.state === 'connected')) {
+      slot.call.media.digit(ev.digit);
+      return;
+    }
+    slot.fxs?.handle(ev);
+    slot.fxo?.handle(ev);
+  }
+
+  private newChannel(slot: PortSlot, direction: 'inbound' | 'outbound', callerId: CallerId, context: string, exten: string): DahdiChannel {
+    slot.instance++;
+    const ch = new DahdiChannel({
+      port: slot.config.port,
+      instance: slot.instance,
+      direction,
+      callerId,
+      context,
+      exten,
+      language: this.o.language ?? 'en',
+      clock: this.o.clock,
+      mediaClock: this.o.mediaClock,
+      audio: this.o.engine,
+      registry: this.channels,
+      signalling: {
+        answer: () => {
+          slot.fxo?.answer();
+          this.o.engine.playTone(slot.config.port, null);
+        },
+        ringing: () => {
+          if (slot.fxs) this.o.engine.playTone(slot.config.port, 'ringback');
+        },
+        hangup: () => this.release(slot),
+      },
+    });
+    slot.call = ch;
+    ch.onHangup((cause) => {
+      if (slot.call !== ch) return;
+      slot.call = undefined;
+      const events = slot.events;
+      slot.events = undefined;
+      events?.onEnded?.(ch, cause);
+    });
+    return ch;
+  }
+
+  /** Our side ends the call: stop ringing, play congestion to a phone still off hook, drop a line. */
+  private release(slot: PortSlot): void {
+    const port = slot.config.port;
+    if (slot.fxs) {
+      if (slot.fxs.state === 'ringing') slot.fxs.stopRinging();
+      else if (slot.fxs.state === 'call') slot.fxs.farEndHungUp();
+    }
+    slot.fxo?.hangup();
+    this.o.log.verbose(3, `Hungup 'DAHDI/${port}-${slot.instance}'`);
+  }
+
+  private fxsPort(slot: PortSlot): FxsPort {
+    const port = slot.config.port;
+    return new FxsPort({
+      port,
+      line: this.o.engine,
+      clock: this.o.clock,
+      ...(this.o.fxsTimeouts ? { timeouts: this.o.fxsTimeouts } : {}),
+      matchMore: (digits) => this.o.match(slot.config.context, digits),
+      onDialed: (number) => {
+        const ext = slot.config.extension;
+        const ch = this.newChannel(slot, 'inbound', ext !== undefined ? { number: ext } : {}, slot.config.context, number);
+        // State Ring, as chan_dahdi leaves it: Answer()/Dial() set it Up (the phone is off hook already).
+        this.o.log.verbose(3, `Starting simple switch on '${ch.name}'`);
+        this.o.route(ch);
+      },
+      onAnswer: () => {
+        const ch = slot.call;
+        if (!ch || ch.direction !== 'outbound') return;
+        ch.up();
+        slot.events?.onAnswered?.(ch);
+      },
+      onHangup: () => slot.call?.finish(HANGUP_CAUSES.NORMAL_CLEARING),
+    });
+  }
+
+  private fxoPort(slot: PortSlot): FxoPort {
+    const port = slot.config.port;
+    return new FxoPort({
+      port,
+      line: this.o.engine,
+      clock: this.o.clock,
+      ...(this.o.dialDelayMs !== undefined ? { dialDelayMs: this.o.dialDelayMs } : {}),
+      onIncoming: (cid) => this.incoming(slot, cid),
+      onDialComplete: () => {
+        const ch = slot.call;
+        if (!ch || ch.direction !== 'outbound') return;
+        ch.up();
+        slot.events?.onAnswered?.(ch);
+      },
+      onDisconnect: (reason: FxoDisconnect) => {
+        const cause = reason === 'busy' ? HANGUP_CAUSES.USER_BUSY : reason === 'congestion' ? HANGUP_CAUSES.CONGESTION : HANGUP_CAUSES.NORMAL_CLEARING;
+        slot.call?.finish(cause);
+      },
+    });
+  }
+
+  private incoming(slot: PortSlot, cid: LineCallerId | undefined): void {
+    const { context, port } = slot.config;
+    if (slot.call) return;
+    if (!this.o.exists(context, 's')) {
+      this.o.log.warning(`Incoming call on DAHDI/${port}: no extension 's' in context '${context}'; not answered`);
+      return;
+    }
+    const callerId: CallerId = cid ? { number: cid.number, ...(cid.name ? { name: cid.name } : {}) } : {};
+    const ch = this.newChannel(slot, 'inbound', callerId, context, 's');
+    this.o.log.verbose(3, `Starting ${ch.name} at ${context},s,1 (caller ID ${cid ? `${cid.number} "${cid.name}"` : 'none'})`);
+    this.o.route(ch);
+  }
+}

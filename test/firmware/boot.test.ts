@@ -219,7 +219,7 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
     assert.equal(await guest.sh('grep -c "^dahdi " /proc/modules'), '0');
     // The same script with a pbx.conf that has an analog port (the menu test boots one; here a
     // copy, so the PBX under test keeps its configuration).
-    const applied = await guest.sh(`printf '[system]\\n[analog]\\nfxs1 = 2001\\n' > /tmp/analog.conf && PBX_CONF=/tmp/analog.conf /usr/lib/pbx/dahdi-apply`, 60_000);
+    const applied = await guest.sh(`printf '[system]\\n[analog]\\nbackend = dahdi\\nfxs = 1\\n1 = 2101\\n' > /tmp/analog.conf && PBX_CONF=/tmp/analog.conf /usr/lib/pbx/dahdi-apply`, 60_000);
     assert.match(applied, /^dahdi: loaded, 0 card driver\(s\)/m, applied);
     const devs = await guest.sh('ls -1 /dev/dahdi');
     for (const d of ['ctl', 'channel', 'pseudo', 'timer']) assert.match(devs, new RegExp(`^${d}$`, 'm'), devs);

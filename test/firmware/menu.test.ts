@@ -62,7 +62,7 @@ describe(`setup menu on the serial console of the ${boardName} image`, { skip },
     copyFileSync(paths.image, card);
     addDataPartition(card, DATA_MIB);
     const defaults = readFileSync(join(REPO, 'overlay/usr/share/pbx/pbx.conf.default'), 'utf8');
-    writeCfFile(card, 'pbx.conf', `${defaults}${PHONE.ext} = ${PHONE.secret}, Menu test\n\n[analog]\n; an analog port makes rcS load DAHDI (no card in QEMU: the core only)\nfxs1 = 2001\n`);
+    writeCfFile(card, 'pbx.conf', `${defaults}${PHONE.ext} = ${PHONE.secret}, Menu test\n\n[analog]\n; an analog port makes rcS load DAHDI (no card in QEMU: the core only)\nbackend = dahdi\nfxs = 1\n1 = 2101\n`);
     sipPort = await freePort('udp');
     syslogPort = await freePort('udp');
     syslog = createSocket('udp4');

@@ -13,14 +13,19 @@ export class RtpChannelMedia {
   private readonly digitListeners = new Set<(digit: string) => void>();
 
   constructor(private readonly rtp: RtpSession) {
-    rtp.events.onFrame = (frame) => {
-      for (const l of [...this.frameListeners]) l(frame);
-    };
     rtp.events.onDtmf = (e) => {
       if (e.type !== 'end') return;
       for (const l of [...this.digitListeners]) l(e.digit);
     };
   }
+
+  /**
+   * The session builds a frame object per received packet only while someone listens: a channel
+   * waiting in the dialplan (Wait, Dial ringing) costs no allocation per packet.
+   */
+  private readonly fanOutFrame = (frame: AudioFrame): void => {
+    for (const l of [...this.frameListeners]) l(frame);
+  };
 
   get format(): MediaFormat {
     return this.rtp.format;
@@ -33,7 +38,11 @@ export class RtpChannelMedia {
 
   onFrame(cb: (frame: AudioFrame) => void): () => void {
     this.frameListeners.add(cb);
-    return () => this.frameListeners.delete(cb);
+    this.rtp.events.onFrame = this.fanOutFrame;
+    return () => {
+      this.frameListeners.delete(cb);
+      if (this.frameListeners.size === 0 && this.rtp.events.onFrame === this.fanOutFrame) delete this.rtp.events.onFrame;
+    };
   }
 
   onDigit(cb: (digit: string) => void): () => void {
@@ -47,6 +56,7 @@ export class RtpChannelMedia {
 
   /** Stop fanning out (the channel ended). */
   detach(): void {
+    if (this.rtp.events.onFrame === this.fanOutFrame) delete this.rtp.events.onFrame;
     this.frameListeners.clear();
     this.digitListeners.clear();
   }

@@ -1,5 +1,10 @@
 {
-  # The PBX native addon: the media clock and the analog line engine (sim backend; dahdi next).
+  # PBX_DAHDI_INCLUDE (set by scripts/build-native.mjs): a folder holding dahdi/user.h (from
+  # Debian's dahdi-dkms). Empty: the dahdi backend is built as a stub that says how to get it.
+  "variables": {
+    "dahdi_include%": "<!(node -p \"process.env.PBX_DAHDI_INCLUDE || ''\")"
+  },
+  # The PBX native addon: the media clock and the analog line engine (sim and dahdi backends).
   # Built by scripts/build-native.mjs (npm's install script) against the local Node headers.
   "targets": [
     {
@@ -9,9 +14,13 @@
         "src/clock-core.cc",
         "src/clock-wrap.cc",
         "src/dsp-smoke.cc",
+        "src/dsp-probe.cc",
+        "src/port-dsp.cc",
         "src/tones.cc",
         "src/caller-id.cc",
         "src/sim-backend.cc",
+        "src/dahdi-backend.cc",
+        "src/event-queue.cc",
         "src/line-engine.cc",
         "src/line-wrap.cc"
       ],
@@ -34,7 +43,14 @@
       "cflags_cc!": ["-fexceptions", "-std=gnu++17", "-std=gnu++20"],
       "cflags": ["-fvisibility=hidden", "-Wall", "-Wextra", "-O2"],
       "cflags_cc": ["-std=c++17", "-fno-exceptions", "-fvisibility=hidden", "-fvisibility-inlines-hidden"],
-      "libraries": ["<!@(pkg-config --libs spandsp)", "-lpthread"]
+      "libraries": ["<!@(pkg-config --libs spandsp)", "-lpthread"],
+      "conditions": [
+        ["dahdi_include!=''", {
+          "include_dirs": ["<(dahdi_include)"],
+          "defines": ["PBX_HAVE_DAHDI"],
+          "libraries": ["-ldl"]
+        }]
+      ]
     }
   ]
 }

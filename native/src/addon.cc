@@ -4,6 +4,8 @@
 #include <napi.h>
 
 #include "clock-wrap.h"
+#include "dahdi-backend.h"
+#include "dsp-probe.h"
 #include "dsp-smoke.h"
 #include "line-wrap.h"
 
@@ -64,7 +66,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createLineEngine", Napi::Function::New<CreateLineEngine>(env, "createLineEngine"));
   exports.Set("spandspVersion", Napi::Function::New<SpandspVersion>(env, "spandspVersion"));
   exports.Set("dtmfRoundTrip", Napi::Function::New<DtmfRoundTripJs>(env, "dtmfRoundTrip"));
+  exports.Set("dspDetect", Napi::Function::New<DspDetectJs>(env, "dspDetect"));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  // Built with DAHDI's headers: createLineEngine({backend: 'dahdi'}) can open real channels.
+  exports.Set("dahdiSupport", Napi::Boolean::New(env, DahdiBuiltIn()));
   return exports;
 }
 

@@ -26,6 +26,7 @@ void PutMessage(void* user, const uint8_t* msg, int len) { static_cast<CidReceiv
 
 constexpr int kBellDelayMs = 500;   // spill starts this long into the first long pause
 constexpr int kPreSpillGapMs = 300; // silence between a pre-ring spill and the first ring
+constexpr int kCidRxGainQ8 = 455;    // +5 dB (10^(5/20) = 1.778) in Q8, chan_dahdi's default cid_rxgain
 
 }  // namespace
 
@@ -95,38 +96,73 @@ void CidReceiver::Init(CidStandard standard) {
 }
 
 void CidReceiver::Feed(const int16_t* block, int n) {
-  if (rx_) adsi_rx(rx_, block, n);
+  if (!rx_) return;
+  if (standard_ == CidStandard::kDtmf) {
+    adsi_rx(rx_, block, n);
+    return;
+  }
+  // FSK spills are received with extra gain, as chan_dahdi's cid_rxgain (+5 dB) does: spandsp's
+  // FSK receiver drops carriers below about -30 dBm0, and a spill sent at -13.5 dBm0 may arrive
+  // there after a long loop. Saturating, so a loud spill clips instead of wrapping.
+  int16_t boosted[kBlockSamples];
+  while (n > 0) {
+    int k = n < kBlockSamples ? n : kBlockSamples;
+    for (int i = 0; i < k; i++) {
+      int v = (static_cast<int>(block[i]) * kCidRxGainQ8) >> 8;
+      boosted[i] = static_cast<int16_t>(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+    }
+    adsi_rx(rx_, boosted, k);
+    block += k;
+    n -= k;
+  }
 }
 
 void CidReceiver::OnMessage(const uint8_t* msg, int len) {
   if (len <= 0) return;  // negative lengths are status reports (carrier up/down)
-  std::string number, name;
+  std::string number, name, datetime, diverting;
   uint8_t type;
   const uint8_t* body;
   int field_len;
   int pos = -1;
   bool callerid = false;
+  bool sdmf = false;
+  bool hash_terminated = false;
   while ((pos = adsi_next_field(rx_, msg, len, pos, &type, &body, &field_len)) > 0) {
     if (body == nullptr) {
-      // The message type comes first.
+      // The message type comes first (DTMF: the terminator, '#' or 'C').
       callerid = standard_ == CidStandard::kDtmf || type == CLASS_MDMF_CALLERID || type == CLASS_SDMF_CALLERID ||
                  type == CLIP_MDMF_CALLERID;
+      sdmf = standard_ == CidStandard::kBell202 && type == CLASS_SDMF_CALLERID;
+      hash_terminated = standard_ == CidStandard::kDtmf && type == CLIP_DTMF_HASH_TERMINATED;
       continue;
     }
     std::string value(reinterpret_cast<const char*>(body), static_cast<size_t>(field_len > 0 ? field_len : 0));
     if (standard_ == CidStandard::kDtmf) {
       if (type == CLIP_DTMF_C_CALLER_NUMBER || type == CLIP_DTMF_HASH_UNSPECIFIED) number = value;
+      if (type == CLIP_DTMF_C_REDIRECT_NUMBER) diverting = value;
+    } else if (sdmf) {
+      // Bell SDMF: one body of 8 date/time characters (MMDDHHMM), then the number ('O' out of
+      // area, 'P' private).
+      datetime = value.substr(0, 8);
+      number = value.size() > 8 ? value.substr(8) : "";
     } else if (standard_ == CidStandard::kBell202) {
       if (type == MCLASS_CALLER_NUMBER) number = value;
       if (type == MCLASS_CALLER_NAME) name = value;
+      if (type == MCLASS_DATETIME) datetime = value;
     } else {
       if (type == CLIP_CALLER_NUMBER) number = value;
       if (type == CLIP_CALLER_NAME) name = value;
+      if (type == CLIP_DATETIME) datetime = value;
     }
   }
   if (!callerid) return;
+  // Danish exchanges start the number with 'D' instead of 'A' ("D<number>C"); Asterisk's
+  // callerid_get_dtmf takes either as the caller's number. "D<n>#" with one digit is instead the
+  // Danish absence code (1 private, 2/3 unavailable): no number.
+  if (number.empty() && !diverting.empty() && !(hash_terminated && diverting.size() == 1)) number = diverting;
   number_ = number;
   name_ = name;
+  datetime_ = datetime;
   have_ = true;
 }
 
@@ -135,11 +171,14 @@ bool CidReceiver::Take(std::string* number, std::string* name) {
   have_ = false;
   *number = number_;
   *name = name_;
+  taken_datetime_ = datetime_;
   return true;
 }
 
-void Ringer::Start(const CountryConfig* country, const std::string& number, const std::string& name, bool with_cid) {
+void Ringer::Start(const CountryConfig* country, CidStandard standard, const std::string& number,
+                   const std::string& name, bool with_cid) {
   country_ = country;
+  standard_ = standard;
   number_ = number;
   name_ = name;
   active_ = !country->ring_cadence_ms.empty();
@@ -147,9 +186,9 @@ void Ringer::Start(const CountryConfig* country, const std::string& number, cons
   part_ms_ = 0;
   rings_ = 0;
   pause_ms_ = 0;
-  bool cid = with_cid && country->cid != CidStandard::kNone && (!number.empty() || !name.empty());
-  pre_spill_ = cid && country->cid != CidStandard::kBell202;
-  spill_pending_ = cid && country->cid == CidStandard::kBell202;
+  bool cid = with_cid && standard_ != CidStandard::kNone && (!number.empty() || !name.empty());
+  pre_spill_ = cid && standard_ != CidStandard::kBell202;
+  spill_pending_ = cid && standard_ == CidStandard::kBell202;
 }
 
 bool Ringer::Step(bool* ring_on, bool* polarity, int16_t* audio) {
@@ -158,8 +197,8 @@ bool Ringer::Step(bool* ring_on, bool* polarity, int16_t* audio) {
   if (!active_) return false;
   if (pre_spill_) {
     if (!cid_.active() && pause_ms_ == 0) {
-      cid_.Start(country_->cid, number_, name_);
-      *polarity = country_->cid == CidStandard::kV23;
+      cid_.Start(standard_, number_, name_);
+      *polarity = standard_ == CidStandard::kV23;
       pause_ms_ = 1;
     }
     if (cid_.active()) {
@@ -176,7 +215,7 @@ bool Ringer::Step(bool* ring_on, bool* polarity, int16_t* audio) {
   *ring_on = on;
   bool wrote = false;
   if (!on && spill_pending_ && rings_ >= 1 && cadence[part_] >= 1500 && part_ms_ >= kBellDelayMs) {
-    cid_.Start(country_->cid, number_, name_);
+    cid_.Start(standard_, number_, name_);
     spill_pending_ = false;
   }
   if (cid_.active()) {

@@ -42,6 +42,8 @@ class CidReceiver {
   void Feed(const int16_t* block, int n);
   /** The latest decoded message, once: true with number and name filled. */
   bool Take(std::string* number, std::string* name);
+  /** The date/time field (MMDDHHMM) of the message Take() returned last; '' when it had none. */
+  const std::string& datetime() const { return taken_datetime_; }
 
   // spandsp callback target.
   void OnMessage(const uint8_t* msg, int len);
@@ -50,13 +52,19 @@ class CidReceiver {
   adsi_rx_state_s* rx_ = nullptr;
   CidStandard standard_ = CidStandard::kNone;
   bool have_ = false;
-  std::string number_, name_;
+  std::string number_, name_, datetime_;
+  std::string taken_datetime_;
 };
 
 /** Ringing with the country's cadence plus an optional caller-ID spill at the right moment. */
 class Ringer {
  public:
-  void Start(const CountryConfig* country, const std::string& number, const std::string& name, bool with_cid);
+  void Start(const CountryConfig* country, const std::string& number, const std::string& name, bool with_cid) {
+    Start(country, country->cid, number, name, with_cid);
+  }
+  /** `standard`: the port's caller-ID standard (chan_dahdi `cidsignalling`), else the country's. */
+  void Start(const CountryConfig* country, CidStandard standard, const std::string& number, const std::string& name,
+             bool with_cid);
   void Stop() { active_ = false; }
   bool active() const { return active_; }
   /**
@@ -69,6 +77,7 @@ class Ringer {
 
  private:
   const CountryConfig* country_ = nullptr;
+  CidStandard standard_ = CidStandard::kBell202;
   CidSender cid_;
   std::string number_, name_;
   bool active_ = false;

@@ -10,15 +10,16 @@
 
 #include <spandsp.h>
 
+#include "port-dsp.h"
+
 namespace pbx {
 
 namespace {
 
 constexpr size_t kRingSamples = 1 << 15;  // about 4 s of audio each way per port
-
-void AppendDigits(void* user, const char* digits, int len) {
-  static_cast<std::string*>(user)->append(digits, static_cast<size_t>(len));
-}
+// cidstart=polarity: how long after a line reversal caller ID is listened for (the spill comes
+// within about 2 s; a ring cycle is at most 6 s).
+constexpr int kCidWindowMs = 8000;
 
 int64_t ThreadCpuNs() {
   struct timespec ts;
@@ -32,19 +33,17 @@ int64_t ThreadCpuNs() {
 struct LineEngine::PortState {
   PortState(PortKind k, CidStandard cid, const std::vector<ToneDef>* tones)
       : kind(k), rx(kRingSamples), tx(kRingSamples), progress(tones) {
-    dtmf_rx = dtmf_rx_init(nullptr, &AppendDigits, &digits);
     dtmf_tx = dtmf_tx_init(nullptr);
     cid_rx.Init(cid);
   }
   ~PortState() {
-    if (dtmf_rx) dtmf_rx_free(dtmf_rx);
     if (dtmf_tx) dtmf_tx_free(dtmf_tx);
   }
   PortKind kind;
   AudioRing rx;  // from the port to JS
   AudioRing tx;  // from JS to the port
   // FXS: DTMF from the phone; FXO: nothing (the line's digits are the exchange's business).
-  dtmf_rx_state_t* dtmf_rx;
+  PortDtmfDetector dtmf_rx;  // built with the product's settings (port-dsp.h)
   std::string digits;
   // FXS: ringing the phone with caller ID. FXO: native dialing.
   Ringer ringer;
@@ -54,18 +53,33 @@ struct LineEngine::PortState {
   // FXO: caller ID while on hook, busy/congestion while off hook.
   bool offhook = false;
   CidReceiver cid_rx;
+  // cidstart=polarity: caller ID is listened for only for a while after a line reversal.
+  int cid_window_ms = 0;
   ToneClassifier progress;
   std::string last_progress;
+  bool busy_reported = false;  // this stretch of busy/congestion has been reported
   // FXS: the phone's hook as last reported.
   bool phone_offhook = false;
   // Any port: a call-progress tone played over JS's audio (dial tone, busy...).
   ToneGenerator tone;
+  // The port vanished (kPortGone): skipped, no backend call, until kPortBack.
+  bool gone = false;
 };
 
-LineEngine::LineEngine(std::unique_ptr<CountryConfig> country, std::unique_ptr<PortBackend> backend, SimBackend* sim)
-    : country_(std::move(country)), backend_(std::move(backend)), sim_(sim) {
-  for (size_t i = 0; i < backend_->PortCount(); i++)
-    ports_.push_back(std::make_unique<PortState>(backend_->Kind(i), country_->cid, &country_->tones));
+LineEngine::LineEngine(std::unique_ptr<CountryConfig> country, std::vector<PortOptions> options,
+                       std::unique_ptr<PortBackend> backend, SimBackend* sim)
+    : country_(std::move(country)), options_(std::move(options)), backend_(std::move(backend)), sim_(sim) {
+  options_.resize(backend_->PortCount());
+  for (size_t i = 0; i < backend_->PortCount(); i++) {
+    options_[i].kind = backend_->Kind(i);
+    if (options_[i].channel == 0) options_[i].channel = static_cast<int>(i + 1);
+    ports_.push_back(std::make_unique<PortState>(backend_->Kind(i), PortCid(i), &country_->tones));
+    if (sim_) sim_->SetPortCid(i, PortCid(i));  // the sim's phones and lines speak the port's standard
+  }
+}
+
+CidStandard LineEngine::PortCid(size_t index) const {
+  return options_[index].cid_set ? options_[index].cid : country_->cid;
 }
 
 LineEngine::~LineEngine() { Stop(); }
@@ -92,13 +106,17 @@ int LineEngine::Start(EventSink* sink, std::string* error) {
   for (size_t i = 0; err == 0 && i < fds.size(); i++) {
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
-    ev.events = EPOLLIN;
+    ev.events = EPOLLIN | EPOLLPRI;  // EPOLLPRI: a DAHDI channel's hook/ring events
     ev.data.fd = fds[i];
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fds[i], &ev) != 0) err = errno;
   }
   if (err == 0) {
     blocks_ = overruns_ = events_ = events_dropped_ = commands_done_ = underruns_ = sim_rejected_ = 0;
+    events_coalesced_ = 0;
     cpu_ns_ = 0;
+    polled_fds_ = backend_->PollFds();
+    failed_fds_.clear();
+    resync_fds_ = false;
     err = pthread_create(&thread_, nullptr, &LineEngine::ThreadMain, this);
   }
   if (err != 0) {
@@ -151,6 +169,8 @@ EngineStats LineEngine::Stats() const {
   s.overruns = overruns_;
   s.events = events_;
   s.events_dropped = events_dropped_;
+  s.events_coalesced = events_coalesced_;
+  s.ports_gone = ports_gone_;
   s.commands = commands_done_;
   s.tx_underruns = underruns_;
   for (const auto& p : ports_) s.rx_dropped += p->rx.Dropped();
@@ -191,8 +211,16 @@ void LineEngine::Run() {
         if (due > 1) overruns_ += static_cast<uint64_t>(due - 1);
         // A late thread catches up: every due block is processed, so time never slips.
         for (int b = 0; b < due; b++) ProcessBlock();
+        if (ready[i].events & (EPOLLERR | EPOLLHUP)) {
+          // A dead fd stays readable-with-error forever: out of the epoll, or the thread spins.
+          epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+          failed_fds_.push_back(fd);
+          resync_fds_ = true;
+        }
+        TakeBackendEvents();
       }
     }
+    if (resync_fds_) SyncBackendFds();
     cpu_ns_ = ThreadCpuNs();
     if (stop) break;
   }
@@ -225,11 +253,12 @@ void LineEngine::Apply(const EngineCommand& cmd) {
   }
   if (cmd.port < 1 || index >= ports_.size()) return;
   PortState& p = *ports_[index];
+  if (p.gone) return;  // nothing to drive; JS has been told (portGone)
   switch (cmd.kind) {
     case EngineCommand::kRing:
       if (p.kind != PortKind::kFxs) return;
       if (cmd.on && !p.phone_offhook) {
-        p.ringer.Start(country_.get(), cmd.text, cmd.name, true);
+        p.ringer.Start(country_.get(), PortCid(index), cmd.text, cmd.name, true);
       } else {
         p.ringer.Stop();
         p.ring_voltage = false;
@@ -237,7 +266,12 @@ void LineEngine::Apply(const EngineCommand& cmd) {
       }
       break;
     case EngineCommand::kHook:
-      if (p.kind != PortKind::kFxo) return;
+      if (p.kind == PortKind::kFxs) {
+        // disconnect(): the PBX cleared the call under an off-hook phone; the backend drops the
+        // loop (dahdi: kewlstart battery drop, as chan_dahdi's hangup does; sim: nothing).
+        if (!cmd.on && p.phone_offhook) backend_->SetHook(index, false);
+        return;
+      }
       p.offhook = cmd.on;
       backend_->SetHook(index, cmd.on);
       p.progress.Reset();
@@ -245,7 +279,8 @@ void LineEngine::Apply(const EngineCommand& cmd) {
       if (!cmd.on) {
         dtmf_tx_init(p.dtmf_tx);
         p.dialing = false;
-        p.cid_rx.Init(country_->cid);
+        p.cid_rx.Init(PortCid(index));
+        p.cid_window_ms = 0;
       }
       break;
     case EngineCommand::kTone: {
@@ -270,20 +305,88 @@ void LineEngine::Emit(const LineEvent& ev) {
   // Hook state the engine itself acts on: an answered phone stops ringing at once.
   if (ev.port >= 1 && static_cast<size_t>(ev.port) <= ports_.size()) {
     PortState& p = *ports_[static_cast<size_t>(ev.port) - 1];
-    if (ev.type == LineEventType::kOffhook) {
+    if (ev.type == LineEventType::kPortGone || ev.type == LineEventType::kPortBack) {
+      bool gone = ev.type == LineEventType::kPortGone;
+      if (p.gone == gone) return;  // a repeat changes nothing JS needs to hear
+      SetGone(static_cast<size_t>(ev.port) - 1, gone);
+    } else if (p.gone) {
+      return;  // a gone port has nothing to say
+    } else if (ev.type == LineEventType::kOffhook) {
       p.phone_offhook = true;
       if (p.ringer.active()) {
         p.ringer.Stop();
         p.ring_voltage = false;
         backend_->SetRinging(static_cast<size_t>(ev.port) - 1, false);
       }
+    } else if (ev.type == LineEventType::kPolarity && p.kind == PortKind::kFxo && !p.offhook &&
+               options_[static_cast<size_t>(ev.port) - 1].cid_start == CidStart::kPolarity) {
+      p.cid_window_ms = kCidWindowMs;  // the spill follows the reversal
+      p.cid_rx.Init(PortCid(static_cast<size_t>(ev.port) - 1));
     } else if (ev.type == LineEventType::kOnhook) {
       p.phone_offhook = false;
       p.tone.Stop();  // a tone never outlives the call it was played to
     }
   }
   events_++;
-  if (!sink_->Post(ev)) events_dropped_++;
+  PushResult r = sink_->Post(ev);
+  events_coalesced_ += r.coalesced;
+  events_dropped_ += r.dropped;
+}
+
+void LineEngine::SetGone(size_t index, bool gone) {
+  PortState& p = *ports_[index];
+  p.gone = gone;
+  if (gone) ports_gone_++;
+  else ports_gone_--;
+  // Either way the port (re)starts idle: whatever it was doing belonged to a call JS ends.
+  p.ringer.Stop();
+  p.ring_voltage = false;
+  p.tone.Stop();
+  dtmf_tx_init(p.dtmf_tx);
+  p.dialing = false;
+  p.offhook = false;
+  p.phone_offhook = false;
+  p.cid_rx.Init(PortCid(index));
+  p.cid_window_ms = 0;
+  p.progress.Reset();
+  p.last_progress.clear();
+  p.digits.clear();
+  int16_t stale[kBlockSamples];
+  while (p.tx.Read(stale, kBlockSamples) > 0) {
+    // audio JS queued for the call that ended
+  }
+  if (!gone) failed_fds_.clear();  // the backend reopened: its fds are good again
+  resync_fds_ = true;
+}
+
+void LineEngine::TakeBackendEvents() {
+  backend_->TakeEvents(&pending_);
+  for (const LineEvent& ev : pending_) Emit(ev);
+  pending_.clear();
+}
+
+void LineEngine::SyncBackendFds() {
+  resync_fds_ = false;
+  std::vector<int> want;
+  for (int fd : backend_->PollFds()) {
+    bool failed = false;
+    for (int f : failed_fds_) failed = failed || f == fd;
+    if (!failed) want.push_back(fd);
+  }
+  for (int fd : polled_fds_) {
+    bool kept = false;
+    for (int w : want) kept = kept || w == fd;
+    if (!kept) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // may be closed already: fine
+  }
+  for (int fd : want) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN | EPOLLPRI;
+    ev.data.fd = fd;
+    // MOD keeps a registered fd; ADD covers a new fd or a reopened one with a recycled number.
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  }
+  polled_fds_ = want;
 }
 
 void LineEngine::ProcessBlock() {
@@ -292,6 +395,7 @@ void LineEngine::ProcessBlock() {
   for (size_t i = 0; i < ports_.size(); i++) {
     PortState& p = *ports_[i];
     int port = static_cast<int>(i) + 1;
+    if (p.gone) continue;  // no backend call for a port that is not there
     // What the PBX sends: JS's audio, replaced by native signalling while it runs.
     size_t got = p.tx.Read(out, kBlockSamples);
     if (got < static_cast<size_t>(kBlockSamples)) {
@@ -321,20 +425,34 @@ void LineEngine::ProcessBlock() {
     backend_->ReadBlock(i, in);
     p.rx.Write(in, kBlockSamples);
     if (p.kind == PortKind::kFxs) {
-      dtmf_rx(p.dtmf_rx, in, kBlockSamples);
+      p.dtmf_rx.Feed(in, kBlockSamples, &p.digits);
       for (char d : p.digits) pending_.push_back({LineEventType::kDigit, port, 0, std::string(1, d), ""});
       p.digits.clear();
     } else if (!p.offhook) {
-      p.cid_rx.Feed(in, kBlockSamples);
-      std::string number, name;
-      if (p.cid_rx.Take(&number, &name)) pending_.push_back({LineEventType::kCallerId, port, 0, number, name});
+      const PortOptions& po = options_[i];
+      bool listening = po.cid_start == CidStart::kRing || p.cid_window_ms > 0;
+      if (p.cid_window_ms > 0) p.cid_window_ms -= kBlockMs;
+      if (listening) {
+        p.cid_rx.Feed(in, kBlockSamples);
+        std::string number, name;
+        if (p.cid_rx.Take(&number, &name)) {
+          pending_.push_back({LineEventType::kCallerId, port, 0, number, name});
+          p.cid_window_ms = 0;
+        }
+      }
     } else {
       p.progress.Feed(in);
       const std::string& now = p.progress.current();
       if (now != p.last_progress) {
-        if (now == "busy" || now == "congestion")
-          pending_.push_back({LineEventType::kBusy, port, now == "congestion" ? 1 : 0, now, ""});
         p.last_progress = now;
+        p.busy_reported = false;
+      }
+      // busydetect/busycount (chan_dahdi): reported once the Nth burst of the cadence is heard.
+      const PortOptions& po = options_[i];
+      if ((now == "busy" || now == "congestion") && po.busy_detect && !p.busy_reported &&
+          p.progress.Matched() >= 2 * po.busy_count - 1) {
+        p.busy_reported = true;
+        pending_.push_back({LineEventType::kBusy, port, now == "congestion" ? 1 : 0, now, ""});
       }
     }
   }

@@ -18,6 +18,7 @@
 
 #include "audio-ring.h"
 #include "caller-id.h"
+#include "event-queue.h"
 #include "port-backend.h"
 #include "sim-backend.h"
 #include "tones.h"
@@ -27,11 +28,15 @@ struct dtmf_rx_state_s;
 
 namespace pbx {
 
-/** Receives events on the engine thread; returns false when it had to drop the event. */
+/**
+ * Receives events on the engine thread and must never block; says what became of the event
+ * (coalesced with a pending one, dropped) so the engine can count it. The JS wrap's sink is an
+ * EventQueue (event-queue.h) that keeps every state-bearing event.
+ */
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  virtual bool Post(const LineEvent& event) = 0;
+  virtual PushResult Post(const LineEvent& event) = 0;
 };
 
 struct EngineCommand {
@@ -48,7 +53,9 @@ struct EngineStats {
   uint64_t blocks = 0;
   uint64_t overruns = 0;  // timer expirations beyond the first per wake-up
   uint64_t events = 0;
-  uint64_t events_dropped = 0;
+  uint64_t events_dropped = 0;    // lost: a digit or state event beyond its per-port bound
+  uint64_t events_coalesced = 0;  // merged away: hook/presence changes JS never needed to see
+  uint64_t ports_gone = 0;        // ports gone right now
   uint64_t commands = 0;
   uint64_t rx_dropped = 0;  // samples JS did not drain in time
   uint64_t tx_underruns = 0;  // blocks JS had not filled (silence sent)
@@ -59,7 +66,9 @@ struct EngineStats {
 
 class LineEngine {
  public:
-  LineEngine(std::unique_ptr<CountryConfig> country, std::unique_ptr<PortBackend> backend, SimBackend* sim);
+  /** `options` has one entry per backend port, in port order (kind must agree with the backend). */
+  LineEngine(std::unique_ptr<CountryConfig> country, std::vector<PortOptions> options, std::unique_ptr<PortBackend> backend,
+             SimBackend* sim);
   ~LineEngine();
 
   /** Opens the backend and starts the thread; 0 or an errno, with *error saying why. */
@@ -77,7 +86,12 @@ class LineEngine {
   PortKind Kind(size_t index) const;
   EngineStats Stats() const;
   std::vector<SimPortStatus> SimStatus() { return sim_ ? sim_->Status() : std::vector<SimPortStatus>{}; }
+  bool has_sim() const { return sim_ != nullptr; }
+  /** JS thread, after Start(): what the backend's Open() worked around. */
+  std::vector<std::string> BackendWarnings() const { return backend_->Warnings(); }
   const CountryConfig& country() const { return *country_; }
+  /** Port `index` (0-based): its settings as configured. */
+  const PortOptions& options(size_t index) const { return options_[index]; }
 
   struct PortState;
 
@@ -88,8 +102,16 @@ class LineEngine {
   void Apply(const EngineCommand& cmd);
   void ProcessBlock();
   void Emit(const LineEvent& ev);
+  /** Port gone/back: resets the port's PBX side; the port is skipped while gone. */
+  void SetGone(size_t index, bool gone);
+  /** Makes the epoll's backend fds match backend_->PollFds() (less fds that failed). */
+  void SyncBackendFds();
+  void TakeBackendEvents();
+  /** The caller-ID standard of port `index`: its own setting, else the country's. */
+  CidStandard PortCid(size_t index) const;
 
   std::unique_ptr<CountryConfig> country_;  // stable address: the backend keeps a pointer
+  std::vector<PortOptions> options_;
   std::unique_ptr<PortBackend> backend_;
   SimBackend* sim_;  // the same object as backend_ when it is the sim, else null
   std::vector<std::unique_ptr<PortState>> ports_;
@@ -102,6 +124,10 @@ class LineEngine {
   std::mutex command_mu_;
   std::deque<EngineCommand> commands_;
   std::vector<LineEvent> pending_;  // engine thread: events of the current step
+  std::vector<int> polled_fds_;     // engine thread: backend fds in the epoll
+  std::vector<int> failed_fds_;     // engine thread: fds that reported EPOLLERR/EPOLLHUP
+  bool resync_fds_ = false;         // engine thread: a port went or came back
+  std::atomic<uint64_t> events_coalesced_{0}, ports_gone_{0};
   std::atomic<uint64_t> blocks_{0}, overruns_{0}, events_{0}, events_dropped_{0}, commands_done_{0}, underruns_{0};
   std::atomic<int64_t> cpu_ns_{0};
   std::atomic<uint64_t> sim_rejected_{0};

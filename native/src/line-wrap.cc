@@ -3,13 +3,15 @@
 #include <string.h>
 
 #include "clock-wrap.h"
+#include "dahdi-backend.h"
 #include "line-engine.h"
 #include "sim-backend.h"
 
 namespace pbx {
 
 namespace {
-void CallJs(Napi::Env env, Napi::Function callback, LineState* state, LineEvent* event);
+struct TsfnHold;
+void CallJs(Napi::Env env, Napi::Function callback, LineState* state, TsfnHold* wake);
 
 constexpr size_t kMaxPorts = 64;
 constexpr size_t kMaxDigits = 64;
@@ -27,6 +29,8 @@ const char* EventName(LineEventType t) {
     case LineEventType::kBusy: return "busy";
     case LineEventType::kDisconnect: return "disconnect";
     case LineEventType::kDialComplete: return "dialComplete";
+    case LineEventType::kPortGone: return "portGone";
+    case LineEventType::kPortBack: return "portBack";
   }
   return "unknown";
 }
@@ -39,7 +43,9 @@ bool ValidDigits(const std::string& s) {
 }
 }  // namespace
 
-using EventFunction = Napi::TypedThreadSafeFunction<LineState, LineEvent, &CallJs>;
+// The thread-safe function carries only wake-ups ("events pending", with the start()'s token);
+// the events themselves wait in the LineState's EventQueue.
+using EventFunction = Napi::TypedThreadSafeFunction<LineState, TsfnHold, &CallJs>;
 
 class LineState : public EventSink {
  public:
@@ -51,12 +57,14 @@ class LineState : public EventSink {
     Halt();
     registry_->engines.erase(this);
   }
-  // Engine thread: never blocks; a full queue drops the event (the engine counts it).
-  bool Post(const LineEvent& event) override {
-    auto* copy = new LineEvent(event);
-    if (tsfn.NonBlockingCall(copy) == napi_ok) return true;
-    delete copy;
-    return false;
+  // Engine thread: never blocks and keeps every state-bearing event: the event joins the queue
+  // by its class's rule (event-queue.h) and JS is woken only when no wake-up is pending, so the
+  // thread-safe function's queue never fills; were a wake-up refused, the pending one would still
+  // take everything.
+  PushResult Post(const LineEvent& event) override {
+    PushResult r = queue.Push(event);
+    if (r.wake) tsfn.NonBlockingCall(hold);
+    return r;
   }
   void Halt() {
     delivering = false;
@@ -68,6 +76,8 @@ class LineState : public EventSink {
   }
   std::unique_ptr<LineEngine> engine;
   EventFunction tsfn;
+  EventQueue queue;
+  TsfnHold* hold = nullptr;  // this start()'s token, sent with each wake-up (owned by the TSFN)
   bool tsfn_alive = false;
   bool delivering = false;
   uint64_t generation = 0;
@@ -87,12 +97,10 @@ struct TsfnHold {
   uint64_t generation;
 };
 
-void CallJs(Napi::Env env, Napi::Function callback, LineState* state, LineEvent* event) {
-  std::unique_ptr<LineEvent> owned(event);
-  if (env == nullptr || callback.IsEmpty() || event == nullptr) return;
-  if (!state->delivering) return;
+/** Calls the listener with one event; false when it threw (the exception is pending). */
+bool DeliverOne(napi_env env, napi_value callback, const LineEvent* event) {
   napi_value obj, v, recv;
-  if (napi_create_object(env, &obj) != napi_ok) return;
+  if (napi_create_object(env, &obj) != napi_ok) return true;
   auto set_str = [&](const char* key, const std::string& s) {
     if (napi_create_string_utf8(env, s.data(), s.size(), &v) == napi_ok) napi_set_named_property(env, obj, key, v);
   };
@@ -112,8 +120,27 @@ void CallJs(Napi::Env env, Napi::Function callback, LineState* state, LineEvent*
     default:
       break;
   }
-  if (napi_get_undefined(env, &recv) != napi_ok) return;
-  napi_call_function(env, recv, callback, 1, &obj, nullptr);
+  if (napi_get_undefined(env, &recv) != napi_ok) return true;
+  return napi_call_function(env, recv, callback, 1, &obj, nullptr) == napi_ok;
+}
+
+// JS thread, on a wake-up: takes every pending event and hands them to the listener in order.
+void CallJs(Napi::Env env, Napi::Function callback, LineState* state, TsfnHold* wake) {
+  if (env == nullptr || callback.IsEmpty() || state == nullptr || wake == nullptr) return;
+  // A wake-up of an earlier start() belongs to that start()'s listener: not this queue's.
+  if (wake->generation != state->generation || !state->delivering) return;
+  std::vector<LineEvent> batch;
+  state->queue.Drain(&batch);
+  for (size_t i = 0; i < batch.size(); i++) {
+    // A listener that stopped (or restarted) the engine gets nothing more from this batch.
+    if (!state->delivering || wake->generation != state->generation) return;
+    if (!DeliverOne(env, callback, &batch[i])) {
+      // The listener threw: the exception surfaces first, the rest come with the next wake-up.
+      std::vector<LineEvent> rest(batch.begin() + static_cast<std::ptrdiff_t>(i) + 1, batch.end());
+      if (state->queue.Requeue(std::move(rest)) && state->tsfn_alive) state->tsfn.NonBlockingCall(wake);
+      return;
+    }
+  }
 }
 
 void OnTsfnFinalize(Napi::Env, TsfnHold* hold, LineState* state) {
@@ -121,6 +148,7 @@ void OnTsfnFinalize(Napi::Env, TsfnHold* hold, LineState* state) {
     state->delivering = false;
     state->engine->Stop();
     state->tsfn_alive = false;
+    state->hold = nullptr;
   }
   delete hold;
 }
@@ -130,6 +158,83 @@ void Throw(Napi::Env env, const std::string& msg, bool range = false) {
     Napi::RangeError::New(env, msg).ThrowAsJavaScriptException();
   else
     Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+}
+
+bool ParseCid(const std::string& s, CidStandard* out) {
+  if (s == "bell202") *out = CidStandard::kBell202;
+  else if (s == "v23") *out = CidStandard::kV23;
+  else if (s == "dtmf") *out = CidStandard::kDtmf;
+  else if (s == "none") *out = CidStandard::kNone;
+  else return false;
+  return true;
+}
+
+/** A port: 'fxs' | 'fxo', or {kind, channel?, cidStandard?, cidStart?, busyDetect?, busyCount?,
+ *  callProgress?, rxGainDb?, txGainDb?, echoCancelTaps?}. False with *why when malformed. */
+bool ReadPortOptions(Napi::Value v, PortOptions* po, std::string* why) {
+  auto kind_of = [&](Napi::Value k) {
+    std::string s = k.IsString() ? k.As<Napi::String>().Utf8Value() : "";
+    if (s != "fxs" && s != "fxo") return false;
+    po->kind = s == "fxs" ? PortKind::kFxs : PortKind::kFxo;
+    return true;
+  };
+  if (!v.IsObject()) {
+    if (!kind_of(v)) *why = "must be 'fxs', 'fxo' or {kind, ...}";
+    return why->empty();
+  }
+  Napi::Object o = v.As<Napi::Object>();
+  if (!kind_of(o.Get("kind"))) {
+    *why = "kind must be 'fxs' or 'fxo'";
+    return false;
+  }
+  auto number = [&](const char* key, double lo, double hi, double* out) {
+    Napi::Value x = o.Get(key);
+    if (x.IsUndefined()) return true;
+    double d = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : lo - 1;
+    if (!(d >= lo && d <= hi)) {
+      *why = std::string(key) + " must be " + std::to_string(static_cast<int>(lo)) + ".." + std::to_string(static_cast<int>(hi));
+      return false;
+    }
+    *out = d;
+    return true;
+  };
+  auto flag = [&](const char* key, bool* out) {
+    Napi::Value x = o.Get(key);
+    if (x.IsUndefined()) return true;
+    if (!x.IsBoolean()) {
+      *why = std::string(key) + " must be true or false";
+      return false;
+    }
+    *out = x.As<Napi::Boolean>().Value();
+    return true;
+  };
+  double channel = 0, busy_count = po->busy_count, taps = po->echo_cancel_taps;
+  if (!number("channel", 1, 1023, &channel) || !number("busyCount", 1, 20, &busy_count) ||
+      !number("rxGainDb", -24, 24, &po->rx_gain_db) || !number("txGainDb", -24, 24, &po->tx_gain_db) ||
+      !number("echoCancelTaps", 0, 1024, &taps) || !flag("busyDetect", &po->busy_detect) ||
+      !flag("callProgress", &po->call_progress))
+    return false;
+  po->channel = static_cast<int>(channel);
+  po->busy_count = static_cast<int>(busy_count);
+  po->echo_cancel_taps = static_cast<int>(taps);
+  Napi::Value cid = o.Get("cidStandard");
+  if (!cid.IsUndefined()) {
+    if (!cid.IsString() || !ParseCid(cid.As<Napi::String>().Utf8Value(), &po->cid)) {
+      *why = "cidStandard must be bell202, v23, dtmf or none";
+      return false;
+    }
+    po->cid_set = true;
+  }
+  Napi::Value start = o.Get("cidStart");
+  if (!start.IsUndefined()) {
+    std::string s = start.IsString() ? start.As<Napi::String>().Utf8Value() : "";
+    if (s != "ring" && s != "polarity") {
+      *why = "cidStart must be ring or polarity";
+      return false;
+    }
+    po->cid_start = s == "ring" ? CidStart::kRing : CidStart::kPolarity;
+  }
+  return true;
 }
 
 bool ReadTones(Napi::Env env, Napi::Value v, std::vector<ToneDef>* out) {
@@ -187,11 +292,13 @@ Napi::Function LineWrap::Define(Napi::Env env) {
                          InstanceMethod<&LineWrap::WriteAudio>("writeAudio"),
                          InstanceMethod<&LineWrap::Ring>("ring"),
                          InstanceMethod<&LineWrap::SetHook>("setHook"),
+                         InstanceMethod<&LineWrap::Disconnect>("disconnect"),
                          InstanceMethod<&LineWrap::Dial>("dial"),
                          InstanceMethod<&LineWrap::PlayTone>("playTone"),
                          InstanceMethod<&LineWrap::Sim>("sim"),
                          InstanceMethod<&LineWrap::SimShow>("simShow"),
                          InstanceMethod<&LineWrap::Stats>("stats"),
+                         InstanceMethod<&LineWrap::Warnings>("warnings"),
                      });
 }
 
@@ -203,10 +310,20 @@ LineWrap::LineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LineWrap>(
   }
   Napi::Object o = info[0].As<Napi::Object>();
   Napi::Value backend = o.Get("backend");
-  if (!backend.IsString() || backend.As<Napi::String>().Utf8Value() != "sim") {
-    Napi::Error::New(env, "createLineEngine: backend must be 'sim' (the dahdi backend is not built yet)")
-        .ThrowAsJavaScriptException();
+  std::string backend_name = backend.IsString() ? backend.As<Napi::String>().Utf8Value() : "";
+  if (backend_name != "sim" && backend_name != "dahdi") {
+    Throw(env, "createLineEngine: backend must be 'sim' or 'dahdi'");
     return;
+  }
+  // dahdi: the channel device (a test points it elsewhere); every port opens it once.
+  std::string device = "/dev/dahdi/channel";
+  Napi::Value dp = o.Get("devicePath");
+  if (!dp.IsUndefined()) {
+    if (!dp.IsString() || dp.As<Napi::String>().Utf8Value().empty()) {
+      Throw(env, "createLineEngine: devicePath must be a non-empty string");
+      return;
+    }
+    device = dp.As<Napi::String>().Utf8Value();
   }
   Napi::Value ports = o.Get("ports");
   if (!ports.IsArray() || ports.As<Napi::Array>().Length() == 0 || ports.As<Napi::Array>().Length() > kMaxPorts) {
@@ -214,15 +331,17 @@ LineWrap::LineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LineWrap>(
     return;
   }
   std::vector<PortKind> kinds;
+  std::vector<PortOptions> options;
   Napi::Array pa = ports.As<Napi::Array>();
   for (uint32_t i = 0; i < pa.Length(); i++) {
-    Napi::Value k = pa.Get(i);
-    std::string s = k.IsString() ? k.As<Napi::String>().Utf8Value() : "";
-    if (s != "fxs" && s != "fxo") {
-      Throw(env, "createLineEngine: ports[] must be 'fxs' or 'fxo'");
+    PortOptions po;
+    std::string why;
+    if (!ReadPortOptions(pa.Get(i), &po, &why)) {
+      Throw(env, "createLineEngine: ports[" + std::to_string(i) + "]: " + why);
       return;
     }
-    kinds.push_back(s == "fxs" ? PortKind::kFxs : PortKind::kFxo);
+    kinds.push_back(po.kind);
+    options.push_back(po);
   }
   auto country = std::make_unique<CountryConfig>();
   if (o.Get("country").IsString()) country->country = o.Get("country").As<Napi::String>().Utf8Value();
@@ -247,11 +366,7 @@ LineWrap::LineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LineWrap>(
   if (country->ring_cadence_ms.empty()) country->ring_cadence_ms = {2000, 4000};
   Napi::Value cid = o.Get("cidStandard");
   std::string cs = cid.IsString() ? cid.As<Napi::String>().Utf8Value() : "bell202";
-  if (cs == "bell202") country->cid = CidStandard::kBell202;
-  else if (cs == "v23") country->cid = CidStandard::kV23;
-  else if (cs == "dtmf") country->cid = CidStandard::kDtmf;
-  else if (cs == "none") country->cid = CidStandard::kNone;
-  else {
+  if (!ParseCid(cs, &country->cid)) {
     Throw(env, "createLineEngine: cidStandard must be bell202, v23, dtmf or none");
     return;
   }
@@ -273,9 +388,24 @@ LineWrap::LineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LineWrap>(
     }
     queue_size_ = static_cast<size_t>(qs.As<Napi::Number>().Int32Value());
   }
-  auto sim = std::make_unique<SimBackend>(kinds, country.get(), period_ms);
-  SimBackend* sim_ptr = sim.get();
-  auto engine = std::make_unique<LineEngine>(std::move(country), std::move(sim), sim_ptr);
+  std::unique_ptr<PortBackend> port_backend;
+  SimBackend* sim_ptr = nullptr;
+  if (backend_name == "dahdi") {
+    for (size_t i = 0; i < options.size(); i++)
+      for (size_t j = 0; j < i; j++)
+        if (options[i].channel != 0 && options[i].channel == options[j].channel) {
+          Throw(env, "createLineEngine: ports[" + std::to_string(i) + "]: DAHDI channel " +
+                         std::to_string(options[i].channel) + " is already ports[" + std::to_string(j) + "]",
+                true);
+          return;
+        }
+    port_backend = std::make_unique<DahdiBackend>(options, country.get(), device);
+  } else {
+    auto sim = std::make_unique<SimBackend>(kinds, country.get(), period_ms);
+    sim_ptr = sim.get();
+    port_backend = std::move(sim);
+  }
+  auto engine = std::make_unique<LineEngine>(std::move(country), std::move(options), std::move(port_backend), sim_ptr);
   state_ = std::make_shared<LineState>(std::move(engine), env.GetInstanceData<AddonData>()->lines);
 }
 
@@ -295,8 +425,12 @@ Napi::Value LineWrap::Start(const Napi::CallbackInfo& info) {
   }
   state_->generation++;
   auto* hold = new TsfnHold{state_, state_->generation};
-  state_->tsfn = EventFunction::New(env, info[0].As<Napi::Function>(), "pbx.lineEvents", queue_size_, 1,
-                                    state_.get(), &OnTsfnFinalize, hold);
+  state_->queue.Clear();
+  state_->queue.set_digit_bound(queue_size_);
+  state_->hold = hold;
+  // Two slots: at most one wake-up is ever outstanding (the queue's wake flag), plus slack.
+  state_->tsfn = EventFunction::New(env, info[0].As<Napi::Function>(), "pbx.lineEvents", 2, 1, state_.get(),
+                                    &OnTsfnFinalize, hold);
   state_->tsfn_alive = true;
   state_->delivering = true;
   std::string error;
@@ -397,6 +531,25 @@ Napi::Value LineWrap::SetHook(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// disconnect(port): FXS: the PBX cleared the call while the phone is still off hook. DAHDI drops
+// the loop for a moment (kewlstart), which answering machines and an FXO port on the far side
+// take as the caller hanging up; the sim phone notices nothing. No effect on an on-hook phone.
+Napi::Value LineWrap::Disconnect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t index;
+  if (!PortArg(info, "lineEngine.disconnect", &index)) return env.Undefined();
+  if (state_->engine->Kind(index) != PortKind::kFxs) {
+    Throw(env, "lineEngine.disconnect: port " + std::to_string(index + 1) + " is not an FXS port", true);
+    return env.Undefined();
+  }
+  EngineCommand cmd;
+  cmd.kind = EngineCommand::kHook;
+  cmd.port = static_cast<int>(index) + 1;
+  cmd.on = false;
+  state_->engine->Post(std::move(cmd));
+  return env.Undefined();
+}
+
 Napi::Value LineWrap::Dial(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t index;
@@ -446,6 +599,10 @@ Napi::Value LineWrap::Sim(const Napi::CallbackInfo& info) {
     Throw(env, "lineEngine.sim: expected {target, port, action}");
     return env.Undefined();
   }
+  if (!state_->engine->has_sim()) {
+    Napi::Error::New(env, "lineEngine.sim: this engine has no sim backend (backend: 'dahdi')").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
   Napi::Object o = info[0].As<Napi::Object>();
   auto str = [&](const char* k) {
     Napi::Value v = o.Get(k);
@@ -472,8 +629,8 @@ Napi::Value LineWrap::Sim(const Napi::CallbackInfo& info) {
           true);
     return env.Undefined();
   }
-  static const char* phone_actions[] = {"offhook", "onhook", "flash", "dial"};
-  static const char* line_actions[] = {"ring", "hangup", "busy"};
+  static const char* phone_actions[] = {"offhook", "onhook", "flash", "dial", "unplug", "plug"};
+  static const char* line_actions[] = {"ring", "hangup", "busy", "unplug", "plug"};
   bool known = false;
   if (sc.phone)
     for (const char* a : phone_actions) known = known || sc.action == a;
@@ -520,6 +677,16 @@ Napi::Value LineWrap::SimShow(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// warnings(): what the backend worked around when it opened (dahdi: tone zone not loaded, echo
+// canceller refused...), for the PBX's log; [] before start() and for the sim.
+Napi::Value LineWrap::Warnings(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::string> w = state_->engine->BackendWarnings();
+  Napi::Array out = Napi::Array::New(env, w.size());
+  for (size_t i = 0; i < w.size(); i++) out.Set(static_cast<uint32_t>(i), w[i]);
+  return out;
+}
+
 Napi::Value LineWrap::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EngineStats s = state_->engine->Stats();
@@ -530,6 +697,9 @@ Napi::Value LineWrap::Stats(const Napi::CallbackInfo& info) {
   o.Set("overruns", static_cast<double>(s.overruns));
   o.Set("events", static_cast<double>(s.events));
   o.Set("eventsDropped", static_cast<double>(s.events_dropped));
+  o.Set("eventsCoalesced", static_cast<double>(s.events_coalesced));
+  o.Set("eventBacklogMax", static_cast<double>(state_->queue.max_backlog()));
+  o.Set("portsGone", static_cast<double>(s.ports_gone));
   o.Set("commands", static_cast<double>(s.commands));
   o.Set("rxDroppedSamples", static_cast<double>(s.rx_dropped));
   o.Set("txUnderruns", static_cast<double>(s.tx_underruns));

@@ -30,6 +30,8 @@ enum class LineEventType {
   kBusy,          // FXO: busy (value 0) or congestion (value 1) tone detected
   kDisconnect,    // FXO: the exchange dropped the loop (kewlstart disconnect)
   kDialComplete,  // FXO: the digits given to dial() have been sent
+  kPortGone,      // any: the port vanished (dahdi: ENODEV/EIO/POLLERR on its fd; sim: unplug)
+  kPortBack,      // any: the port is usable again (it starts on hook, idle)
 };
 
 struct LineEvent {
@@ -38,6 +40,26 @@ struct LineEvent {
   int value = 0;
   std::string text;  // digit(s) or caller number
   std::string name;  // caller name
+};
+
+/** When an FXO port listens for caller ID: before the first ring / after it (`ring`), or after
+ *  a line reversal (`polarity`), as chan_dahdi.conf's `cidstart`. */
+enum class CidStart { kRing, kPolarity };
+
+/** Per-port settings (pbx.conf [analog] / chan_dahdi.conf), handed from JS at createLineEngine.
+ *  Unset fields keep the country's default. */
+struct PortOptions {
+  PortKind kind = PortKind::kFxs;
+  int channel = 0;  // dahdi: the DAHDI channel number; sim: the port number (1-based)
+  bool cid_set = false;  // false: the country's caller-ID standard
+  CidStandard cid = CidStandard::kBell202;
+  CidStart cid_start = CidStart::kRing;
+  bool busy_detect = true;  // FXO: hang up on busy/congestion tone (chan_dahdi `busydetect`)
+  int busy_count = 1;       // FXO: cadence cycles heard before busy is reported (`busycount`; 1: at once)
+  bool call_progress = false;  // FXO: also report ringback/answer on outgoing calls (`callprogress`)
+  double rx_gain_db = 0;  // dahdi: DAHDI_SETGAINS (`rxgain`)
+  double tx_gain_db = 0;  // dahdi: DAHDI_SETGAINS (`txgain`)
+  int echo_cancel_taps = 128;  // dahdi: DAHDI_ECHOCANCEL_PARAMS taps, 0 = off (`echocancel`)
 };
 
 /** Everything a backend needs to know about the country. */
@@ -65,10 +87,23 @@ class PortBackend {
   virtual void WriteBlock(size_t index, const int16_t* in) = 0;
   /** FXS: apply (or remove) ringing voltage; the engine runs the cadence. */
   virtual void SetRinging(size_t index, bool on) = 0;
-  /** FXO: take the line off hook (seize, answer) or put it back. */
+  /** FXO: take the line off hook (seize, answer) or put it back. FXS, offhook false only: the
+   *  PBX cleared the call while the phone is off hook: signal the disconnect (dahdi: loop drop). */
   virtual void SetHook(size_t index, bool offhook) = 0;
   /** Advances one block of backend time and appends hardware events. */
   virtual void Tick(std::vector<LineEvent>* events) = 0;
+  /**
+   * Events noticed outside Tick, e.g. a channel fd failing in BlocksDue (ENODEV, EIO): the
+   * engine takes them after every backend fd wake-up, whether or not a block was due.
+   * Port gone/back contract: after a backend reports kPortGone for a port, the engine no longer
+   * calls ReadBlock/WriteBlock/SetRinging/SetHook for it, and re-reads PollFds() (which should no
+   * longer list a dead fd; an fd reporting EPOLLERR/EPOLLHUP is taken out of the epoll anyway,
+   * so it can never spin the engine). kPortBack (the port reopened, idle and on hook) makes the
+   * engine use the port again and re-read PollFds().
+   */
+  virtual void TakeEvents(std::vector<LineEvent>* events) { (void)events; }
+  /** Things Open() worked around that the user should hear (dahdi: a tone zone not loaded...). */
+  virtual std::vector<std::string> Warnings() const { return {}; }
   virtual void Close() = 0;
 };
 

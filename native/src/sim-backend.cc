@@ -35,6 +35,7 @@ struct SimBackend::Port {
     dtmf_tx = dtmf_tx_init(nullptr);
     dtmf_rx = dtmf_rx_init(nullptr, &AppendDigits, &heard_digits);
     cid_rx.Init(country->cid);
+    cid = country->cid;
   }
   ~Port() {
     if (dtmf_tx) dtmf_tx_free(dtmf_tx);
@@ -53,11 +54,25 @@ struct SimBackend::Port {
   std::string heard_digits;
   ToneClassifier classifier;  // phone: what it hears
   CidReceiver cid_rx;         // phone: the caller-ID display
+  CidStandard cid;            // the port's caller-ID standard (the phone decodes, the line sends)
   std::string cid_number, cid_name;
   Ringer ringer;           // line: the exchange ringing the PBX
   ToneGenerator tone;      // line: dial/busy tone
   int16_t spill[kBlockSamples];
   bool spill_ready = false;
+  // `sim ... unplug`: the port is gone (the PBX sees kPortGone, as a DAHDI channel giving ENODEV)
+  // until `plug` brings it back idle.
+  bool unplugged = false;
+
+  /** Back to idle: what an unplugged phone or line has (nothing going on). */
+  void Reset() {
+    offhook = ringing = down = busy = got_digit = spill_ready = false;
+    dtmf_tx_init(dtmf_tx);
+    classifier.Reset();
+    heard_digits.clear();
+    ringer.Stop();
+    tone.Stop();
+  }
 };
 
 SimBackend::SimBackend(std::vector<PortKind> kinds, const CountryConfig* country, int period_ms)
@@ -66,6 +81,12 @@ SimBackend::SimBackend(std::vector<PortKind> kinds, const CountryConfig* country
 }
 
 SimBackend::~SimBackend() { Close(); }
+
+void SimBackend::SetPortCid(size_t index, CidStandard standard) {
+  if (index >= ports_.size()) return;
+  ports_[index]->cid = standard;
+  ports_[index]->cid_rx.Init(standard);
+}
 
 PortKind SimBackend::Kind(size_t index) const { return ports_[index]->kind; }
 
@@ -102,6 +123,10 @@ void SimBackend::Close() {
 
 void SimBackend::ReadBlock(size_t index, int16_t* out) {
   Port& p = *ports_[index];
+  if (p.unplugged) {
+    memset(out, 0, sizeof(int16_t) * kBlockSamples);
+    return;
+  }
   if (p.kind == PortKind::kFxs) {
     // The phone's microphone: keypad DTMF while off hook, silence otherwise.
     int n = p.offhook ? dtmf_tx(p.dtmf_tx, out, kBlockSamples) : 0;
@@ -119,6 +144,7 @@ void SimBackend::ReadBlock(size_t index, int16_t* out) {
 
 void SimBackend::WriteBlock(size_t index, const int16_t* in) {
   Port& p = *ports_[index];
+  if (p.unplugged) return;
   if (p.kind == PortKind::kFxs) {
     if (p.offhook) {
       p.classifier.Feed(in);
@@ -145,12 +171,12 @@ void SimBackend::WriteBlock(size_t index, const int16_t* in) {
 
 void SimBackend::SetRinging(size_t index, bool on) {
   Port& p = *ports_[index];
-  if (p.kind == PortKind::kFxs) p.ringing = on && !p.offhook;
+  if (p.kind == PortKind::kFxs && !p.unplugged) p.ringing = on && !p.offhook;
 }
 
 void SimBackend::SetHook(size_t index, bool offhook) {
   Port& p = *ports_[index];
-  if (p.kind != PortKind::kFxo || p.offhook == offhook) return;
+  if (p.kind != PortKind::kFxo || p.unplugged || p.offhook == offhook) return;
   p.offhook = offhook;
   if (offhook) {
     if (p.ringer.active()) {
@@ -172,7 +198,7 @@ void SimBackend::Tick(std::vector<LineEvent>* events) {
   for (size_t i = 0; i < ports_.size(); i++) {
     Port& p = *ports_[i];
     int port = static_cast<int>(i) + 1;
-    if (p.kind != PortKind::kFxo || !p.ringer.active()) continue;
+    if (p.kind != PortKind::kFxo || p.unplugged || !p.ringer.active()) continue;
     bool was_on = p.ringing;
     bool on = false, polarity = false;
     p.spill_ready = p.ringer.Step(&on, &polarity, p.spill);
@@ -194,6 +220,24 @@ bool SimBackend::Apply(const SimCommand& cmd, std::vector<LineEvent>* events, st
     return false;
   }
   const std::string& a = cmd.action;
+  const std::string what = (cmd.phone ? "phone " : "line ") + std::to_string(cmd.port);
+  if (a == "unplug") {
+    if (p.unplugged) return true;
+    p.Reset();
+    p.unplugged = true;
+    events->push_back({LineEventType::kPortGone, cmd.port, 0, "", ""});
+    return true;
+  }
+  if (a == "plug") {
+    if (!p.unplugged) return true;
+    p.unplugged = false;
+    events->push_back({LineEventType::kPortBack, cmd.port, 0, "", ""});
+    return true;
+  }
+  if (p.unplugged) {
+    *error = what + " is unplugged";
+    return false;
+  }
   if (cmd.phone) {
     if (a == "offhook") {
       if (p.offhook) return true;
@@ -234,7 +278,7 @@ bool SimBackend::Apply(const SimCommand& cmd, std::vector<LineEvent>* events, st
       return false;
     }
     p.down = false;
-    p.ringer.Start(country_, cmd.digits, cmd.name, true);
+    p.ringer.Start(country_, p.cid, cmd.digits, cmd.name, true);
   } else if (a == "hangup") {
     if (p.ringer.active()) {
       p.ringer.Stop();
@@ -266,7 +310,10 @@ void SimBackend::Publish() {
     s.port = static_cast<int>(i) + 1;
     s.fxs = p.kind == PortKind::kFxs;
     s.digits = p.heard_digits;
-    if (s.fxs) {
+    if (p.unplugged) {
+      s.state = "unplugged";
+      s.hears = s.fxs ? "nothing" : "silence";
+    } else if (s.fxs) {
       s.state = p.offhook ? "offhook" : p.ringing ? "ringing" : "onhook";
       s.hears = p.offhook ? p.classifier.current() : p.ringing ? "ringing" : "nothing";
       s.cid_number = p.cid_number;

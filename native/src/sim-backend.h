@@ -22,7 +22,7 @@ namespace pbx {
 struct SimCommand {
   bool phone = true;   // phone (FXS port) or line (FXO port)
   int port = 0;        // 1-based
-  std::string action;  // phone: offhook onhook flash dial; line: ring hangup busy
+  std::string action;  // phone: offhook onhook flash dial; line: ring hangup busy; both: unplug plug
   std::string digits;  // dial: digits; ring: number
   std::string name;    // ring: caller name
 };
@@ -31,7 +31,7 @@ struct SimCommand {
 struct SimPortStatus {
   int port = 0;
   bool fxs = true;
-  std::string state;    // phone: onhook/offhook/ringing; line: idle/ringing/offhook/busy/down
+  std::string state;    // phone: onhook/offhook/ringing; line: idle/ringing/offhook/busy/down; both: unplugged
   std::string hears;    // phone: dial/ringback/busy/congestion/silence/tone/audio/ringing; line: what it plays
   std::string digits;   // phone: DTMF it heard; line: digits the PBX dialed
   std::string cid_number, cid_name;  // phone: caller ID it displayed
@@ -54,6 +54,8 @@ class SimBackend : public PortBackend {
   void Tick(std::vector<LineEvent>* events) override;
   void Close() override;
 
+  /** Before Open: the port's caller-ID standard (chan_dahdi cidsignalling) instead of the country's. */
+  void SetPortCid(size_t index, CidStandard standard);
   /** Applies a console command; false with *error when it does not fit the port's state. */
   bool Apply(const SimCommand& cmd, std::vector<LineEvent>* events, std::string* error);
   /** Safe from any thread. */

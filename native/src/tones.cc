@@ -1,6 +1,7 @@
 #include "tones.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstdlib>
 
 namespace pbx {
@@ -24,8 +25,15 @@ double NormPower(const int16_t* x, int n, int hz, double energy) {
   return 2.0 * power / (static_cast<double>(n) * energy);
 }
 
-/** How far a measured burst or pause may be from the table: block edges and sender drift. */
-int Tolerance(int ms) { return ms / 8 > 45 ? ms / 8 : 45; }
+/**
+ * How far a measured burst or pause may be from the table: the sender's cadence may be off by
+ * 10% (exchanges' tone cadences are specified to about that), and a run is measured in whole
+ * 20 ms blocks with an edge block folded into either side, which adds up to about 25 ms.
+ */
+// Frequencies closer than this fall in one Goertzel bin of a 20 ms block (1 / 20 ms = 50 Hz).
+constexpr int kSameBinHz = 40;
+
+int Tolerance(int ms) { return ms / 10 + 25 > 45 ? ms / 10 + 25 : 45; }
 
 }  // namespace
 
@@ -76,13 +84,47 @@ void ToneClassifier::BuildSets() {
       if (!known) sets_.push_back(set);
     }
   }
+  // Frequency sets a 20 ms block cannot tell apart (all their frequencies within one Goertzel
+  // bin, e.g. Australia's 413+438 Hz dial tone, 425 Hz busy and 420 Hz congestion) share one
+  // class: the cadence alone then tells the tones apart, as a listener does.
+  auto lo = [](const std::pair<int, int>& s) { return s.first; };
+  auto hi = [](const std::pair<int, int>& s) { return s.second != 0 ? s.second : s.first; };
+  set_class_.assign(sets_.size(), -1);
+  for (size_t i = 0; i < sets_.size(); i++) {
+    if (set_class_[i] >= 0) continue;
+    set_class_[i] = static_cast<int>(i);
+    int low = lo(sets_[i]), high = hi(sets_[i]);
+    for (size_t j = i + 1; j < sets_.size(); j++) {
+      if (set_class_[j] >= 0) continue;
+      int l = std::min(low, lo(sets_[j])), h = std::max(high, hi(sets_[j]));
+      if (h - l >= kSameBinHz) continue;
+      set_class_[j] = static_cast<int>(i);
+      low = l;
+      high = h;
+    }
+  }
+  // Busy and congestion whose cadences are the same once indistinguishable sets are merged (one
+  // a repeat of the other) cannot be told apart at all.
+  const ToneDef* busy = nullptr;
+  const ToneDef* congestion = nullptr;
+  for (const ToneDef& t : *tones_) {
+    if (t.name == "busy") busy = &t;
+    if (t.name == "congestion") congestion = &t;
+  }
+  busy_like_congestion_ = busy != nullptr && congestion != nullptr && !busy->parts.empty() &&
+                          congestion->parts.size() % busy->parts.size() == 0;
+  for (size_t i = 0; busy_like_congestion_ && i < congestion->parts.size(); i++) {
+    const TonePart& c = congestion->parts[i];
+    const TonePart& b = busy->parts[i % busy->parts.size()];
+    busy_like_congestion_ = ClassOf(c) == ClassOf(b) && c.ms == b.ms;
+  }
 }
 
 int ToneClassifier::ClassOf(const TonePart& p) const {
   if (p.f1 == 0 && p.f2 == 0) return -1;
   for (size_t i = 0; i < sets_.size(); i++) {
     if ((sets_[i].first == p.f1 && sets_[i].second == p.f2) || (sets_[i].first == p.f2 && sets_[i].second == p.f1))
-      return static_cast<int>(i);
+      return set_class_[i];
   }
   return -3;
 }
@@ -104,7 +146,7 @@ int ToneClassifier::ClassifyBlock(const int16_t* x) {
     }
     if (ok && explained > best_explained) {
       best_explained = explained;
-      best = static_cast<int>(i);
+      best = set_class_[i];
     }
   }
   return best;
@@ -159,6 +201,18 @@ int ToneClassifier::Score(const ToneDef& tone) const {
   return best;
 }
 
+bool ToneClassifier::TiesAreBusyOrCongestion(int best) const {
+  for (const ToneDef& t : *tones_)
+    if (Score(t) == best && t.name != "busy" && t.name != "congestion") return false;
+  return true;
+}
+
+int ToneClassifier::Matched() const {
+  for (const ToneDef& t : *tones_)
+    if (t.name == current_) return Score(t) + 1;
+  return 0;
+}
+
 std::string ToneClassifier::Name() const {
   if (run_class_ == -2) return "audio";
   int best = -1;
@@ -178,7 +232,12 @@ std::string ToneClassifier::Name() const {
   if (winner == nullptr) return run_class_ == -1 ? "silence" : "tone";
   // Silence that fits a pause but has no burst behind it yet is just silence.
   if (run_class_ == -1 && best == 0) return "silence";
-  return winners == 1 ? winner->name : run_class_ == -1 ? "silence" : "tone";
+  if (winners == 1) return winner->name;
+  // Busy and congestion that only differ in what a 20 ms block cannot hear (Australia's 425 vs
+  // 420 Hz; its real congestion differs in level) are both "the call failed": say busy, so an
+  // FXO port still hangs up, rather than nothing.
+  if (best > 0 && busy_like_congestion_ && TiesAreBusyOrCongestion(best)) return "busy";
+  return run_class_ == -1 ? "silence" : "tone";
 }
 
 }  // namespace pbx

@@ -50,6 +50,11 @@ class ToneClassifier {
   void Feed(const int16_t* block);  // kBlockSamples samples
   /** "dial", "ringback", "busy", "congestion", "silence", "tone" (unnamed) or "audio". */
   const std::string& current() const { return current_; }
+  /**
+   * Bursts and pauses of the current tone's cadence heard so far, the current run included (a
+   * busy count of N cycles is reached at 2N-1: the Nth burst); 0 when no tone is named.
+   */
+  int Matched() const;
   void Reset();
 
  private:
@@ -58,16 +63,21 @@ class ToneClassifier {
   /** How many recent segments fit `tone`'s cadence ending at the current one; -1: does not fit. */
   int Score(const ToneDef& tone) const;
   std::string Name() const;
+  /** Every tone scoring `best` is busy or congestion. */
+  bool TiesAreBusyOrCongestion(int best) const;
   void BuildSets();
 
   struct Segment {
     int cls;
     int ms;
   };
-  static constexpr size_t kHistory = 12;
+  // Enough for chan_dahdi's largest busycount (20 cycles: 40 runs) plus the oldest, unused run.
+  static constexpr size_t kHistory = 42;
 
   const std::vector<ToneDef>* tones_;
   std::vector<std::pair<int, int>> sets_;  // distinct frequency sets of the table
+  std::vector<int> set_class_;             // the class of each set (sets within one bin share one)
+  bool busy_like_congestion_ = false;      // the table's busy and congestion sound alike
   bool built_ = false;
   int run_class_ = -1;  // class of the current run
   int run_ms_ = 0;

@@ -1,8 +1,11 @@
 /**
  * AnalogEngine: the TypeScript face of the native line engine. It owns one native engine (the
- * sim backend in this slice), turns its events into typed listener calls, and passes audio in
- * batches (one Int16Array per call, never a call per 20 ms frame from the engine thread). The
- * binding is injected: production passes the loaded addon, tests a fake.
+ * sim backend, or real DAHDI channels), turns its events into typed listener calls, and passes
+ * audio in batches (one Int16Array per call, never a call per 20 ms frame from the engine thread).
+ * Ports are addressed by the numbers users configure (pbx.conf / chan_dahdi.conf; with dahdi the
+ * DAHDI channel number, which may have gaps); the native engine numbers its ports 1..N in
+ * configuration order, and this class translates both ways. The binding is injected:
+ * production passes the loaded addon, tests a fake.
  */
 import type {
   NativeBinding,
@@ -10,6 +13,7 @@ import type {
   NativeLineEngine,
   NativeLineEvent,
   NativeLineStats,
+  NativePortOptions,
   NativeSimCommand,
   NativeSimPortStatus,
 } from '../platform/native.ts';
@@ -19,16 +23,30 @@ export type PortKind = 'fxs' | 'fxo';
 export type AnalogEvent = NativeLineEvent;
 export type AnalogListener = (event: AnalogEvent) => void;
 
+/** A port's own settings (chan_dahdi.conf), beside its kind and number. */
+export type AnalogPortOptions = Omit<NativePortOptions, 'kind' | 'channel'>;
+
 export interface AnalogEngineOptions {
-  /** The PBX side of each port: ports[0] is port 1. */
+  /** sim (default): in-process phones and lines; dahdi: real channels (/dev/dahdi/channel). */
+  backend?: 'sim' | 'dahdi';
+  /** The PBX side of each port, in configuration order. */
   ports: PortKind[];
+  /**
+   * The number of each port as users count it (numbers[i] is ports[i]'s; default 1..N). With
+   * dahdi it is the DAHDI channel the port opens.
+   */
+  numbers?: number[];
+  /** Per-port settings by position (absent entries: the defaults). */
+  portOptions?: (AnalogPortOptions | undefined)[];
+  /** dahdi: the channel device (default /dev/dahdi/channel). */
+  devicePath?: string;
   /** pbx.conf [system] country (tones, ring cadence, caller-ID standard). */
   country: string;
   /** Overrides the country's caller-ID standard (chan_dahdi's cidsignalling). */
   cidStandard?: NativeCidStandard;
   /** Sim only: wall time per 20 ms block (default 20). */
   periodMs?: number;
-  /** Events queued towards JS before the engine drops them (default 64). */
+  /** Digits per port kept while JS is behind (default 64); state events are always kept. */
   eventQueueSize?: number;
 }
 
@@ -43,18 +61,33 @@ export function lineBindingOf(binding: Pick<NativeBinding, 'createLineEngine'>):
 
 export class AnalogEngine {
   readonly ports: readonly PortKind[];
+  /** numbers[i]: the user-facing number of native port i + 1. */
+  readonly numbers: readonly number[];
   readonly country: string;
   private readonly native: NativeLineEngine;
+  private readonly nativeIndex = new Map<number, number>();
   private listeners: AnalogListener[] = [];
   private active = false;
 
   constructor(binding: LineBinding, options: AnalogEngineOptions) {
     const c = analogCountry(options.country, options.cidStandard);
+    const backend = options.backend ?? 'sim';
     this.ports = [...options.ports];
+    this.numbers = options.numbers ? [...options.numbers] : options.ports.map((_, i) => i + 1);
+    if (this.numbers.length !== this.ports.length) throw new RangeError('AnalogEngine: one number per port');
+    this.numbers.forEach((n, i) => this.nativeIndex.set(n, i + 1));
+    if (this.nativeIndex.size !== this.numbers.length) throw new RangeError('AnalogEngine: port numbers must differ');
     this.country = c.country;
+    // A plain kind when there is nothing else to say (the sim's usual case), else an object.
+    const ports = options.ports.map((kind, i) => {
+      const own = options.portOptions?.[i];
+      if (backend === 'sim' && !own) return kind;
+      return { kind, ...(backend === 'dahdi' ? { channel: this.numbers[i]! } : {}), ...own };
+    });
     this.native = binding.createLineEngine({
-      backend: 'sim',
-      ports: [...options.ports],
+      backend,
+      ports,
+      ...(options.devicePath !== undefined ? { devicePath: options.devicePath } : {}),
       country: c.country,
       tones: c.tones,
       ringCadenceMs: c.ringCadenceMs,
@@ -68,11 +101,16 @@ export class AnalogEngine {
     return this.active;
   }
 
-  /** Starts the engine thread. While running it keeps the process alive: stop() it. */
+  /** Starts the engine thread (throws why the backend cannot open). While running it keeps the process alive: stop() it. */
   start(): void {
     if (this.active) return;
     this.native.start((ev) => this.dispatch(ev));
     this.active = true;
+  }
+
+  /** What the backend worked around when it opened (e.g. a DAHDI tone zone not loaded). */
+  warnings(): string[] {
+    return this.native.warnings?.() ?? [];
   }
 
   stop(): void {
@@ -89,46 +127,59 @@ export class AnalogEngine {
   }
 
   readAudio(port: number, into: Int16Array): number {
-    return this.native.readAudio(port, into);
+    return this.native.readAudio(this.index(port), into);
   }
 
   writeAudio(port: number, samples: Int16Array): number {
-    return this.native.writeAudio(port, samples);
+    return this.native.writeAudio(this.index(port), samples);
   }
 
   /** FXS: ring the phone (with caller ID when given), or stop ringing. */
   ring(port: number, on: boolean, callerNumber = '', callerName = ''): void {
-    this.native.ring(port, on, callerNumber, callerName);
+    this.native.ring(this.index(port), on, callerNumber, callerName);
   }
 
   /** FXO: seize/answer or release. */
   setHook(port: number, offhook: boolean): void {
-    this.native.setHook(port, offhook);
+    this.native.setHook(this.index(port), offhook);
+  }
+
+  /** FXS: the PBX cleared the call under an off-hook phone: drop the loop (dahdi; the sim ignores it). */
+  disconnect(port: number): void {
+    this.native.disconnect?.(this.index(port));
   }
 
   /** FXO: dial DTMF natively; `dialComplete` follows. */
   dial(port: number, digits: string): void {
-    this.native.dial(port, digits);
+    this.native.dial(this.index(port), digits);
   }
 
   /** Plays the country's tone natively (dial, ringback, busy, congestion) or stops it (null). */
   playTone(port: number, tone: 'dial' | 'ringback' | 'busy' | 'congestion' | null): void {
-    this.native.playTone(port, tone);
+    this.native.playTone(this.index(port), tone);
   }
 
   sim(command: NativeSimCommand): void {
-    this.native.sim(command);
+    this.native.sim({ ...command, port: this.index(command.port) });
   }
 
   simShow(): NativeSimPortStatus[] {
-    return this.native.simShow();
+    return this.native.simShow().map((s) => ({ ...s, port: this.numbers[s.port - 1] ?? s.port }));
   }
 
   stats(): NativeLineStats {
     return this.native.stats();
   }
 
-  private dispatch(ev: AnalogEvent): void {
+  /** The native port (1..N) of a configured port number; an unknown number throws as the addon does. */
+  private index(port: number): number {
+    const i = this.nativeIndex.get(port);
+    if (i === undefined) throw new RangeError(`no port ${port}`);
+    return i;
+  }
+
+  private dispatch(native: AnalogEvent): void {
+    const ev = { ...native, port: this.numbers[native.port - 1] ?? native.port };
     for (const l of this.listeners) l(ev);
   }
 }

@@ -5,7 +5,8 @@
  * caller ID or, without one, on the second ring), answer by going off hook, an abandoned call
  * noticed when the rings stop; outgoing calls seize the line, wait for dial tone time, dial
  * DTMF natively; and the far end hanging up noticed by a loop drop (kewlstart), a polarity
- * reversal (`hanguponpolarityswitch`) or busy/congestion tone (`busydetect`).
+ * reversal (`hanguponpolarityswitch`) or busy/congestion tone (`busydetect`). A line that
+ * vanishes (portGone) is `gone` until it comes back idle; the driver ends its call.
  */
 import type { Clock, TimerHandle } from '../platform/clock.ts';
 import type { AnalogEvent } from './engine.ts';
@@ -38,13 +39,18 @@ export interface FxoPortOptions {
   ringTimeoutMs?: number;
   hangupOnPolarity?: boolean;
   busyDetect?: boolean;
+  /**
+   * chan_dahdi.conf immediate=yes: offer the call at the first ring, without waiting for caller
+   * ID (a Bell 202 spill after that ring is then not part of the call).
+   */
+  immediate?: boolean;
 }
 
 /**
  * idle; ringing: rings seen, not yet offered; offered: waiting for answer(); seized: off hook
- * before dialing; dialing; connected.
+ * before dialing; dialing; connected; gone: the port vanished.
  */
-export type FxoState = 'idle' | 'ringing' | 'offered' | 'seized' | 'dialing' | 'connected';
+export type FxoState = 'idle' | 'ringing' | 'offered' | 'seized' | 'dialing' | 'connected' | 'gone';
 
 export class FxoPort {
   private st: FxoState = 'idle';
@@ -64,6 +70,16 @@ export class FxoPort {
 
   handle(ev: AnalogEvent): void {
     if (ev.port !== this.opts.port) return;
+    if (ev.type === 'portGone') {
+      this.reset();
+      this.st = 'gone';
+      return;
+    }
+    if (this.st === 'gone') {
+      // Only its return means anything; it comes back idle, on hook.
+      if (ev.type === 'portBack') this.st = 'idle';
+      return;
+    }
     switch (ev.type) {
       case 'callerid':
         if (this.st === 'idle' || this.st === 'ringing') {
@@ -120,6 +136,7 @@ export class FxoPort {
 
   /** Our side hangs up. */
   hangup(): void {
+    if (this.st === 'gone') return;
     if (this.st === 'seized' || this.st === 'dialing' || this.st === 'connected') this.opts.line.setHook(this.opts.port, false);
     this.reset();
   }
@@ -133,7 +150,7 @@ export class FxoPort {
     if (this.st !== 'ringing' && this.st !== 'offered') return;
     this.rings++;
     // ETSI caller ID came before the ring; without any, offer on the second ring.
-    if (this.st === 'ringing' && (this.cid !== undefined || this.rings >= 2)) this.offer();
+    if (this.st === 'ringing' && (this.cid !== undefined || this.rings >= 2 || this.opts.immediate)) this.offer();
   }
 
   private offer(): void {

@@ -4,7 +4,9 @@
  * collected and matched as they come (dial-as-you-go): a number that exists and cannot grow is
  * dialed at once, one that exists but could grow waits `matchDigitMs`, a prefix waits
  * `interDigitMs`, and a number that can never match gets congestion tone. Incoming calls ring
- * the phone (caller ID and cadence are native); answering and hanging up are reported.
+ * the phone (caller ID and cadence are native); answering and hanging up are reported. A port
+ * that vanishes (portGone: unplugged, a DAHDI channel gone) is `gone` until it comes back idle;
+ * the driver ends its call.
  * Timeouts default to chan_dahdi.conf's firstdigittimeout/gendigittimeout/matchdigittimeout.
  */
 import type { Clock, TimerHandle } from '../platform/clock.ts';
@@ -43,14 +45,16 @@ export interface FxsPortOptions {
   onHangup?: () => void;
   onFlash?: () => void;
   timeouts?: Partial<FxsTimeouts>;
+  /** chan_dahdi.conf immediate=yes: off hook calls onDialed('s') at once, no dial tone, no digits. */
+  immediate?: boolean;
 }
 
 /**
  * idle: on hook. dialtone: off hook, no digit yet. collecting: digits so far. invalid: the
  * number cannot match (congestion until hang-up). ringing: an incoming call rings the phone.
- * call: dialed or answered; the call owns the port until hang-up.
+ * call: dialed or answered; the call owns the port until hang-up. gone: the port vanished.
  */
-export type FxsState = 'idle' | 'dialtone' | 'collecting' | 'invalid' | 'ringing' | 'call';
+export type FxsState = 'idle' | 'dialtone' | 'collecting' | 'invalid' | 'ringing' | 'call' | 'gone';
 
 export class FxsPort {
   private st: FxsState = 'idle';
@@ -73,6 +77,15 @@ export class FxsPort {
   /** Feed every engine event; events of other ports are ignored. */
   handle(ev: AnalogEvent): void {
     if (ev.port !== this.opts.port) return;
+    if (ev.type === 'portGone') {
+      this.gone();
+      return;
+    }
+    if (this.st === 'gone') {
+      // Only its return means anything; it comes back idle, on hook.
+      if (ev.type === 'portBack') this.st = 'idle';
+      return;
+    }
     switch (ev.type) {
       case 'offhook':
         this.offhook();
@@ -115,6 +128,13 @@ export class FxsPort {
     this.invalid();
   }
 
+  /** The port vanished: whatever it was doing is over (the engine has stopped it natively). */
+  private gone(): void {
+    this.cancel();
+    this.st = 'gone';
+    this.collected = '';
+  }
+
   private offhook(): void {
     if (this.st === 'ringing') {
       // The engine has already stopped the ringing voltage natively.
@@ -123,8 +143,13 @@ export class FxsPort {
       return;
     }
     if (this.st !== 'idle') return;
-    this.st = 'dialtone';
     this.collected = '';
+    if (this.opts.immediate) {
+      this.st = 'call';
+      this.opts.onDialed('s');
+      return;
+    }
+    this.st = 'dialtone';
     this.opts.line.playTone(this.opts.port, 'dial');
     this.arm(this.timeouts.firstDigitMs);
   }

@@ -1,7 +1,8 @@
 /**
  * The console's `sim` command line, parsed into an engine command:
- *   sim phone N offhook|onhook|flash|dial DIGITS
- *   sim line N ring [NUMBER ["NAME"]] | hangup | busy
+ *   sim phone N offhook|onhook|flash|dial DIGITS|unplug|plug
+ *   sim line N ring [NUMBER ["NAME"]] | hangup | busy | unplug | plug
+ * (unplug makes the port vanish, as a DAHDI channel whose card is gone; plug brings it back.)
  * Returns the command or an error message the console prints (usage errors are the user's, not
  * exceptions).
  */
@@ -10,7 +11,7 @@ import type { NativeSimCommand } from '../platform/native.ts';
 export type SimParse = { ok: true; command: NativeSimCommand } | { ok: false; error: string };
 
 export const SIM_USAGE =
-  'Usage: sim phone <port> offhook|onhook|flash|dial <digits>\n       sim line <port> ring [<number> ["<name>"]]|hangup|busy';
+  'Usage: sim phone <port> offhook|onhook|flash|dial <digits>|unplug|plug\n       sim line <port> ring [<number> ["<name>"]]|hangup|busy|unplug|plug';
 
 /** Splits on blanks, keeping "double quoted" words together. */
 function words(text: string): string[] {
@@ -23,6 +24,7 @@ export function parseSimCommand(text: string): SimParse {
   if ((target !== 'phone' && target !== 'line') || !portText || !action) return { ok: false, error: SIM_USAGE };
   if (!/^\d{1,2}$/.test(portText) || Number(portText) < 1) return { ok: false, error: `'${portText}' is not a port number` };
   const port = Number(portText);
+  if (action === 'unplug' || action === 'plug') return { ok: true, command: { target, port, action } };
   if (target === 'phone') {
     if (action === 'offhook' || action === 'onhook' || action === 'flash') return { ok: true, command: { target, port, action } };
     if (action === 'dial') {

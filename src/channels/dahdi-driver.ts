@@ -10,10 +10,15 @@
  *    dials; the leg is up once dialing is done (analog lines give no answer signal);
  *  - a line ringing (caller ID captured the country's way) enters the dialplan at `s` in the
  *    port's context; answer() takes the line off hook.
- * `Zap/` is accepted as an old name of `DAHDI/`. One call per port at a time.
+ * `Zap/` is accepted as an old name of `DAHDI/`. One call per port at a time. Ports keep their
+ * configured numbers (with dahdi, DAHDI channel numbers: `DAHDI/5` is channel 5); the engine
+ * (AnalogEngine) maps them to the native engine's ports.
+ * A port that vanishes (portGone: `sim ... unplug`, a DAHDI channel giving ENODEV) ends its call
+ * (SUBSCRIBER_ABSENT: Dial reports CHANUNAVAIL), is unavailable to Dial() and shows Out of
+ * Service until it comes back (portBack), as chan_dahdi treats a channel in alarm.
  */
 import type { Clock } from '../platform/clock.ts';
-import type { AnalogPortConfig } from '../config/index.ts';
+import { portInGroup, type AnalogPortConfig } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { MediaClock } from '../media/clock.ts';
 import type { AnalogEvent, AnalogListener } from '../analog/engine.ts';
@@ -31,6 +36,8 @@ export interface DahdiEngine {
   writeAudio(port: number, samples: Int16Array): number;
   ring(port: number, on: boolean, callerNumber?: string, callerName?: string): void;
   setHook(port: number, offhook: boolean): void;
+  /** FXS: the PBX cleared the call while the phone is off hook (dahdi: loop drop). */
+  disconnect?(port: number): void;
   dial(port: number, digits: string): void;
   playTone(port: number, tone: 'dial' | 'ringback' | 'busy' | 'congestion' | null): void;
 }
@@ -68,6 +75,8 @@ interface PortSlot {
   call: DahdiChannel | undefined;
   events: DahdiOutboundEvents | undefined;
   instance: number;
+  /** The port vanished (portGone) and has not come back. */
+  gone: boolean;
 }
 
 /** A Dial() resource: `1`, `1/5551212`, `g1/5551212` (the `DAHDI/` or `Zap/` prefix removed). */
@@ -95,7 +104,7 @@ export class DahdiDriver {
   constructor(private readonly o: DahdiDriverOptions) {
     this.channels = o.channels ?? new ChannelRegistry();
     for (const config of o.ports) {
-      const slot: PortSlot = { config, call: undefined, events: undefined, instance: 0 };
+      const slot: PortSlot = { config, call: undefined, events: undefined, instance: 0, gone: false };
       if (config.kind === 'fxs') slot.fxs = this.fxsPort(slot);
       else slot.fxo = this.fxoPort(slot);
       this.slots.set(config.port, slot);
@@ -104,24 +113,26 @@ export class DahdiDriver {
   }
 
   /** The configured ports with their signalling state and call, by port number. */
-  ports(): { config: AnalogPortConfig; state: string; call: DahdiChannel | undefined }[] {
+  ports(): { config: AnalogPortConfig; state: string; call: DahdiChannel | undefined; gone: boolean }[] {
     return [...this.slots.values()]
       .sort((a, b) => a.config.port - b.config.port)
-      .map((s) => ({ config: s.config, state: s.fxs?.state ?? s.fxo?.state ?? 'idle', call: s.call }));
+      .map((s) => ({ config: s.config, state: s.fxs?.state ?? s.fxo?.state ?? 'idle', call: s.call, gone: s.gone }));
   }
 
   /**
    * An outgoing leg for Dial(DAHDI/<resource>): the leg, or the cause when none can be placed
-   * (no such port or group: CHANUNAVAIL; every port busy: BUSY as chan_dahdi reports).
+   * (no such port or group, or every candidate gone: CHANUNAVAIL; every port busy: BUSY as
+   * chan_dahdi reports).
    */
   request(resource: string, caller: { callerId: CallerId }, events: DahdiOutboundEvents): DahdiChannel | HangupCause {
     const r = parseDahdiResource(resource);
     if (!r) return HANGUP_CAUSES.UNALLOCATED;
     const candidates = r.port !== undefined
       ? [this.slots.get(r.port)].filter((s): s is PortSlot => s !== undefined)
-      : [...this.slots.values()].filter((s) => s.config.group === r.group).sort((a, b) => a.config.port - b.config.port);
-    if (candidates.length === 0) return HANGUP_CAUSES.SUBSCRIBER_ABSENT;
-    const slot = candidates.find((s) => s.call === undefined && (s.fxs?.state ?? s.fxo?.state) === 'idle');
+      : [...this.slots.values()].filter((s) => portInGroup(s.config, r.group!)).sort((a, b) => a.config.port - b.config.port);
+    const present = candidates.filter((s) => !s.gone);
+    if (present.length === 0) return HANGUP_CAUSES.SUBSCRIBER_ABSENT;
+    const slot = present.find((s) => s.call === undefined && (s.fxs?.state ?? s.fxo?.state) === 'idle');
     if (!slot) return HANGUP_CAUSES.USER_BUSY;
     if (slot.fxo && !r.number) return HANGUP_CAUSES.UNALLOCATED;
     const leg = this.newChannel(slot, 'outbound', { ...caller.callerId }, slot.config.context, r.number ?? slot.config.extension ?? 's');
@@ -162,12 +173,36 @@ export class DahdiDriver {
   private event(ev: AnalogEvent): void {
     const slot = this.slots.get(ev.port);
     if (!slot) return;
+    if (ev.type === 'portGone' || ev.type === 'portBack') {
+      this.presence(slot, ev);
+      return;
+    }
     if (ev.type === 'digit' && slot.call && (slot.fxs?.state === 'call' || slot.fxo?.state === 'connected')) {
       slot.call.media.digit(ev.digit);
       return;
     }
     slot.fxs?.handle(ev);
     slot.fxo?.handle(ev);
+  }
+
+  /** A port vanished or came back: its call ends, its signalling resets, Dial() skips it meanwhile. */
+  private presence(slot: PortSlot, ev: AnalogEvent): void {
+    const gone = ev.type === 'portGone';
+    if (gone === slot.gone) return;
+    slot.gone = gone;
+    slot.fxs?.handle(ev);
+    slot.fxo?.handle(ev);
+    const port = slot.config.port;
+    if (gone) {
+      this.o.log.warning(`Detected alarm on channel ${port}: Not Open`);
+      const call = slot.call;
+      if (call) {
+        this.o.log.verbose(3, `Hungup '${call.name}' (DAHDI/${port} is gone)`);
+        call.finish(HANGUP_CAUSES.SUBSCRIBER_ABSENT);
+      }
+    } else {
+      this.o.log.notice(`Alarm cleared on channel ${port}`);
+    }
   }
 
   private newChannel(slot: PortSlot, direction: 'inbound' | 'outbound', callerId: CallerId, context: string, exten: string): DahdiChannel {
@@ -211,7 +246,12 @@ export class DahdiDriver {
     const port = slot.config.port;
     if (slot.fxs) {
       if (slot.fxs.state === 'ringing') slot.fxs.stopRinging();
-      else if (slot.fxs.state === 'call') slot.fxs.farEndHungUp();
+      else if (slot.fxs.state === 'call') {
+        // As chan_dahdi: the loop drops (kewlstart: the far end of an FXO line, or an answering
+        // machine, sees the caller hang up), then the phone hears congestion until it hangs up.
+        this.o.engine.disconnect?.(port);
+        slot.fxs.farEndHungUp();
+      }
     }
     slot.fxo?.hangup();
     this.o.log.verbose(3, `Hungup 'DAHDI/${port}-${slot.instance}'`);
@@ -225,9 +265,10 @@ export class DahdiDriver {
       clock: this.o.clock,
       ...(this.o.fxsTimeouts ? { timeouts: this.o.fxsTimeouts } : {}),
       matchMore: (digits) => this.o.match(slot.config.context, digits),
+      // chan_dahdi.conf immediate=yes: off hook runs the context's `s` at once, no dial tone.
+      ...(slot.config.immediate ? { immediate: true } : {}),
       onDialed: (number) => {
-        const ext = slot.config.extension;
-        const ch = this.newChannel(slot, 'inbound', ext !== undefined ? { number: ext } : {}, slot.config.context, number);
+        const ch = this.newChannel(slot, 'inbound', phoneCallerId(slot.config), slot.config.context, number);
         // State Ring, as chan_dahdi leaves it: Answer()/Dial() set it Up (the phone is off hook already).
         this.o.log.verbose(3, `Starting simple switch on '${ch.name}'`);
         this.o.route(ch);
@@ -249,6 +290,7 @@ export class DahdiDriver {
       line: this.o.engine,
       clock: this.o.clock,
       ...(this.o.dialDelayMs !== undefined ? { dialDelayMs: this.o.dialDelayMs } : {}),
+      ...(slot.config.immediate ? { immediate: true } : {}),
       onIncoming: (cid) => this.incoming(slot, cid),
       onDialComplete: () => {
         const ch = slot.call;
@@ -270,9 +312,21 @@ export class DahdiDriver {
       this.o.log.warning(`Incoming call on DAHDI/${port}: no extension 's' in context '${context}'; not answered`);
       return;
     }
-    const callerId: CallerId = cid ? { number: cid.number, ...(cid.name ? { name: cid.name } : {}) } : {};
+    // chan_dahdi.conf callerid: a fixed caller ID replaces what the line delivered (asreceived: kept).
+    const fixed = slot.config.callerId;
+    const callerId: CallerId = fixed ? { ...fixed } : cid ? { number: cid.number, ...(cid.name ? { name: cid.name } : {}) } : {};
     const ch = this.newChannel(slot, 'inbound', callerId, context, 's');
     this.o.log.verbose(3, `Starting ${ch.name} at ${context},s,1 (caller ID ${cid ? `${cid.number} "${cid.name}"` : 'none'})`);
     this.o.route(ch);
   }
+}
+
+/**
+ * The caller ID of a call a phone port makes: chan_dahdi.conf `callerid`, else the port's
+ * extension; `hidecallerid = yes` presents none (Asterisk's prohib).
+ */
+export function phoneCallerId(p: AnalogPortConfig): CallerId {
+  if (p.hideCallerId) return { presentation: 'prohib' };
+  if (p.callerId) return { ...p.callerId };
+  return p.extension !== undefined ? { number: p.extension } : {};
 }

@@ -481,7 +481,8 @@ export class SipDriver {
       leg.localSdp = { address: d.address, sessionId: d.sessionId, version: d.sessionVersion, offer };
       const me = this.o.stack.advertise(t.reach);
       const host = me.port === 5060 ? me.host : `${me.host}:${me.port}`;
-      const display = (caller.callerId.name ?? '').replace(/["\\]/g, '');
+      // chan_sip's initreqprep: a caller without a name shows its number as the display name.
+      const display = (caller.callerId.name || caller.callerId.number || '').replace(/["\\]/g, '');
       const fromUser = peer.fromuser ?? caller.callerId.number ?? 'anonymous';
       leg.state = 'Down';
       leg.peerAddress = t.reach.address;

@@ -13,6 +13,10 @@
  * A port named twice, an extension given to a port that is not an FXS port, an extension used
  * twice (or also a [phones] line) and, with the sim backend, a gap in the numbering are errors
  * at their line, so `pbx check` names them.
+ *
+ * chan_dahdi.conf (chan-dahdi-conf.ts) may define ports too: they are merged here. A port in
+ * both files is an error; `N = EXT` may give a chan_dahdi.conf phone port its extension. With
+ * chan_dahdi.conf ports and no `backend =`, the backend is dahdi.
  */
 import type { ConfSection } from './conf-parser.ts';
 import { didYouMean, type Diagnostics, type Origin } from './diagnostics.ts';
@@ -37,10 +41,19 @@ export function parsePortList(text: string): number[] | string {
   return out;
 }
 
-/** Reads [analog]; `phoneExtensions` are the [phones] numbers (an FXS extension may not reuse one). */
-export function readAnalog(section: ConfSection, phoneExtensions: ReadonlySet<string>, diag: Diagnostics): AnalogConfig | undefined {
+/**
+ * Reads [analog]; `phoneExtensions` are the [phones] numbers (an FXS extension may not reuse one);
+ * `external` are the chan_dahdi.conf ports.
+ */
+export function readAnalog(
+  section: ConfSection,
+  phoneExtensions: ReadonlySet<string>,
+  diag: Diagnostics,
+  external: readonly AnalogPortConfig[] = [],
+): AnalogConfig | undefined {
   const origin: Origin = { file: section.file, line: section.line };
-  let backend: 'sim' | 'dahdi' = 'sim';
+  let backend: 'sim' | 'dahdi' = external.length > 0 ? 'dahdi' : 'sim';
+  const externalByPort = new Map(external.map((p) => [p.port, p]));
   let context = 'default';
   let group: number | undefined;
   const kinds = new Map<number, { kind: 'fxs' | 'fxo'; at: Origin }>();
@@ -90,7 +103,9 @@ export function readAnalog(section: ConfSection, phoneExtensions: ReadonlySet<st
         }
         for (const p of list) {
           const prev = kinds.get(p);
+          const ext = externalByPort.get(p);
           if (prev) diag.error(at, `port ${p} is listed twice (first as ${prev.kind} at ${prev.at.file}:${prev.at.line})`);
+          else if (ext) diag.error(at, `port ${p} is also defined in ${ext.origin ? `${ext.origin.file}:${ext.origin.line}` : 'chan_dahdi.conf'}: define each port in one file`);
           else kinds.set(p, { kind: key as 'fxs' | 'fxo', at });
         }
       }
@@ -99,6 +114,7 @@ export function readAnalog(section: ConfSection, phoneExtensions: ReadonlySet<st
 
   const byPort = new Map<number, string>();
   const byExtension = new Map<string, number>();
+  for (const [p, ext] of externalByPort) if (!kinds.has(p)) kinds.set(p, { kind: ext.kind, at: ext.origin ?? origin });
   for (const x of extensions) {
     const k = kinds.get(x.port);
     if (!k) diag.error(x.at, `port ${x.port} does not exist: list it in fxs = (ports are ${describePorts(kinds)})`);
@@ -122,6 +138,8 @@ export function readAnalog(section: ConfSection, phoneExtensions: ReadonlySet<st
   const ports: AnalogPortConfig[] = numbers.map((port) => {
     const kind = kinds.get(port)!.kind;
     const extension = byPort.get(port);
+    const ext = externalByPort.get(port);
+    if (ext) return { ...ext, ...(extension !== undefined ? { extension } : {}) };
     if (kind === 'fxs') return { port, kind, context: PHONES_CONTEXT, ...(extension !== undefined ? { extension } : {}) };
     return { port, kind, context, ...(group !== undefined ? { group } : {}) };
   });

@@ -128,7 +128,8 @@ verbose = 3
 ; backend = sim simulates both inside the PBX (no hardware needed); try from the console:
 ;   pbx -rx "sim phone 1 offhook"   then   pbx -rx "sim phone 1 dial 2000"
 ;   pbx -rx 'sim line 2 ring 5551234 "JOHN DOE"'      and    pbx -rx "sim show"
-; A real DAHDI card uses backend = dahdi (not available yet).
+; A real DAHDI card uses backend = dahdi: port numbers are then DAHDI channel numbers, set up
+; by DAHDI's system.conf (fxoks for a phone port, fxsks for a line port) and dahdi_cfg.
 backend = sim
 fxs = 1
 fxo = 2

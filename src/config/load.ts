@@ -1,6 +1,7 @@
 /**
- * Load and validate a whole configuration: pbx.conf (required) and sip.conf (optional), from a
- * directory or from an in-memory file map (tests, the built-in demo). Validation is total: the
+ * Load and validate a whole configuration: pbx.conf (required), sip.conf and chan_dahdi.conf or
+ * zapata.conf (optional), from a directory or from an in-memory file map (tests, the built-in
+ * demo). Validation is total: the
  * model is returned only when there is no error at all, so a reload either applies everything or
  * keeps the running configuration. Other Asterisk files (extensions.conf, voicemail.conf...) are
  * read by their own layers; their presence does not matter here.
@@ -13,6 +14,7 @@ import { Diagnostics } from './diagnostics.ts';
 import { defaultSipGeneral, type PbxConfig, type SipPeer } from './model.ts';
 import { phonePeer, readPbxConf } from './pbx-conf.ts';
 import { readSipConf } from './sip-conf.ts';
+import { loadChanDahdi } from './chan-dahdi-conf.ts';
 
 export const PBX_CONF = 'pbx.conf';
 export const SIP_CONF = 'sip.conf';
@@ -47,7 +49,9 @@ export function loadConfig(source: ConfigSource): LoadResult {
     return { errors: [new ConfigErrorClass(PBX_CONF, 0, reason, 'CONFIG_MISSING')], warnings: [] };
   }
   diag.absorb(pbx);
-  const part = readPbxConf(pbx.conf, diag, dir);
+  // chan_dahdi.conf (or zapata.conf) is optional; its ports merge into pbx.conf [analog].
+  const dahdi = loadChanDahdi(io, diag);
+  const part = readPbxConf(pbx.conf, diag, dir, dahdi);
 
   // sip.conf is optional: a missing top-level file is not an error.
   const sip = parseConfFile(SIP_CONF, io);
@@ -63,7 +67,7 @@ export function loadConfig(source: ConfigSource): LoadResult {
   }
   for (const [name, peer] of sipPart.peers) peers.set(name, peer);
 
-  const sources = [...pbx.conf.files, ...sip.conf.files];
+  const sources = [...pbx.conf.files, ...sip.conf.files, ...dahdi.files];
   const errors = sortByPlace(diag.errors, sources);
   const warnings = sortByPlace(diag.warnings, sources);
   if (errors.length > 0) return { errors, warnings };

@@ -184,7 +184,7 @@ export interface PbxConfig {
   sources: string[];
 }
 
-/** One analog port of pbx.conf [analog]. */
+/** One analog port of pbx.conf [analog] or chan_dahdi.conf (zapata.conf). */
 export interface AnalogPortConfig {
   /** Port number, from 1 (DAHDI's channel number). */
   port: number;
@@ -194,11 +194,50 @@ export interface AnalogPortConfig {
   extension?: string;
   /** FXS: where the phone's dialed number runs (phones); FXO: where incoming line calls start at `s`. */
   context: string;
-  /** FXO: the line group for `Dial(DAHDI/gN/number)`. */
+  /** The (first) line group for `Dial(DAHDI/gN/number)`. */
   group?: number;
+  // ---- chan_dahdi.conf options: absent on pbx.conf [analog] ports (the engine's defaults apply)
+  /** Every group the port is in (chan_dahdi.conf `group = 1,2`); absent: just `group`. */
+  groups?: number[];
+  /** The chan_dahdi.conf `signalling` (fxo_ks = a phone port, fxs_ks = a line port...). */
+  signalling?: DahdiSignalling;
+  /** Where the port was defined (the `channel =>` line). */
+  origin?: Origin;
+  /** `cidsignalling` (bell -> bell202); `usecallerid = no` makes it 'none'. Absent: the country's. */
+  cidStandard?: 'bell202' | 'v23' | 'dtmf' | 'none';
+  /** FXO `cidstart`: listen for caller ID from the first ring, or only after a line reversal. */
+  cidStart?: 'ring' | 'polarity';
+  /** FXO `busydetect`: hang up when the exchange plays busy/congestion. */
+  busyDetect?: boolean;
+  /** FXO `busycount`: busy cadence cycles heard before the call is hung up. */
+  busyCount?: number;
+  /** FXO `callprogress`. */
+  callProgress?: boolean;
+  /** `rxgain` / `txgain` in dB. */
+  rxGainDb?: number;
+  txGainDb?: number;
+  /** `echocancel`: taps (0 = off). */
+  echoCancelTaps?: number;
+  /** `immediate = yes`: FXS: off hook goes straight into the dialplan at `s`, no dial tone; FXO: offered at the first ring. */
+  immediate?: boolean;
+  /**
+   * `callerid`: FXS: the phone's caller ID on its calls; FXO: replaces the caller ID the line
+   * delivers. Absent (`callerid = asreceived`, the default): FXO passes what it received.
+   */
+  callerId?: { name?: string; number?: string };
+  /** `hidecallerid = yes`: the port's calls present no caller ID. */
+  hideCallerId?: boolean;
 }
 
-/** pbx.conf [analog]. */
+/** chan_dahdi.conf analog signalling: fxo_* drive a phone (our FXS port), fxs_* a line (our FXO port). */
+export type DahdiSignalling = 'fxo_ks' | 'fxo_ls' | 'fxo_gs' | 'fxs_ks' | 'fxs_ls' | 'fxs_gs';
+
+/** Whether `port` answers `Dial(DAHDI/gN/...)`. */
+export function portInGroup(port: AnalogPortConfig, group: number): boolean {
+  return port.groups ? port.groups.includes(group) : port.group === group;
+}
+
+/** pbx.conf [analog] merged with chan_dahdi.conf. */
 export interface AnalogConfig {
   backend: 'sim' | 'dahdi';
   /** Every port, by number. */

@@ -20,6 +20,7 @@ import {
   type AnalogConfig,
 } from './model.ts';
 import { readAnalog } from './analog-conf.ts';
+import type { ChanDahdiRead } from './chan-dahdi-conf.ts';
 import { isIPv4, isIPv6, isHostname, parseHostPort, parseInteger, parsePort, sameIPv4Subnet, splitList } from './values.ts';
 import { fileExists, isDirectory, paths } from '../platform/fs.ts';
 
@@ -50,7 +51,7 @@ export interface PbxConfPart {
  * Read the model parts pbx.conf defines. `dir` (the config directory) resolves relative
  * `control` and `data` paths; without it they are kept as written.
  */
-export function readPbxConf(conf: ConfFile, diag: Diagnostics, dir?: string): PbxConfPart {
+export function readPbxConf(conf: ConfFile, diag: Diagnostics, dir?: string, dahdi?: ChanDahdiRead): PbxConfPart {
   const systemEntries: ConfEntry[] = [];
   const phoneEntries: ConfEntry[] = [];
   const trunks = new Map<string, ConfSection>();
@@ -80,7 +81,13 @@ export function readPbxConf(conf: ConfFile, diag: Diagnostics, dir?: string): Pb
 
   const system = readSystem(systemEntries, diag, dir);
   const phones = readPhones(phoneEntries, diag);
-  const analogConfig = analog ? readAnalog(analog, new Set(phones.keys()), diag) : undefined;
+  // chan_dahdi.conf ports merge into [analog]; alone they make the analog config (dahdi backend).
+  const external = dahdi?.ports ?? [];
+  const analogConfig = analog
+    ? readAnalog(analog, new Set(phones.keys()), diag, external)
+    : external.length > 0
+      ? { backend: 'dahdi' as const, ports: [...external], origin: { file: dahdi?.file ?? 'chan_dahdi.conf', line: 0 } }
+      : undefined;
   return { system, phones, trunks, ...(voicemail ? { voicemail } : {}), ...(analogConfig ? { analog: analogConfig } : {}) };
 }
 

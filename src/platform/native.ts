@@ -77,12 +77,36 @@ export interface NativeToneDef {
 
 export type NativeCidStandard = 'bell202' | 'v23' | 'dtmf' | 'none';
 
+/**
+ * One port's settings (chan_dahdi.conf's per-channel options); unset fields keep the defaults
+ * (the country's caller-ID standard, busy detection on, reported at the first recognised cycle,
+ * 0 dB, 128 echo-canceller taps).
+ */
+export interface NativePortOptions {
+  kind: 'fxs' | 'fxo';
+  /** dahdi: the DAHDI channel number (1..1023; default: the port's position, 1-based). */
+  channel?: number;
+  cidStandard?: NativeCidStandard;
+  cidStart?: 'ring' | 'polarity';
+  busyDetect?: boolean;
+  /** 1..20: busy cadence cycles heard before busy is reported (chan_dahdi busycount). */
+  busyCount?: number;
+  callProgress?: boolean;
+  /** dahdi: DAHDI_SETGAINS, -24..24 dB. */
+  rxGainDb?: number;
+  txGainDb?: number;
+  /** dahdi: DAHDI's echo canceller taps (0 = off; 32..1024, powers of two), 0..1024. */
+  echoCancelTaps?: number;
+}
+
 /** Options of the analog line engine (native/src/line-wrap.cc). */
 export interface NativeLineEngineOptions {
-  /** Only 'sim' exists in this slice; 'dahdi' comes next. */
-  backend: 'sim';
+  /** sim: in-process phones and lines; dahdi: real channels through /dev/dahdi/channel. */
+  backend: 'sim' | 'dahdi';
   /** The PBX side of each port, in order: port 1 is ports[0]. */
-  ports: Array<'fxs' | 'fxo'>;
+  ports: Array<'fxs' | 'fxo' | NativePortOptions>;
+  /** dahdi: the channel device (default /dev/dahdi/channel). */
+  devicePath?: string;
   country?: string;
   /** The country's tones: the engine generates (sim line) and recognises them. */
   tones?: NativeToneDef[];
@@ -91,17 +115,25 @@ export interface NativeLineEngineOptions {
   cidStandard?: NativeCidStandard;
   /** Wall time per 20 ms block of the sim (1..1000, default 20); smaller runs the sim faster. */
   periodMs?: number;
-  /** Events queued towards JS before new ones are dropped (1..4096, default 64). */
+  /**
+   * Digits kept per port while JS is behind (1..4096, default 64); more are dropped (counted in
+   * eventsDropped). Other events never depend on it: hook and presence changes coalesce,
+   * state-bearing events (caller ID, ring, disconnect...) are kept (16 pending per port).
+   */
   eventQueueSize?: number;
 }
 
 export type NativeLineEvent =
-  | { type: 'offhook' | 'onhook' | 'flash' | 'ringBegin' | 'ringEnd' | 'polarity' | 'disconnect' | 'dialComplete'; port: number }
+  | {
+      type: 'offhook' | 'onhook' | 'flash' | 'ringBegin' | 'ringEnd' | 'polarity' | 'disconnect' | 'dialComplete' | 'portGone' | 'portBack';
+      port: number;
+    }
   | { type: 'digit'; port: number; digit: string }
   | { type: 'callerid'; port: number; number: string; name: string }
   | { type: 'busy'; port: number; tone: 'busy' | 'congestion' };
 
 export type NativeSimCommand =
+  | { target: 'phone' | 'line'; port: number; action: 'unplug' | 'plug' }
   | { target: 'phone'; port: number; action: 'offhook' | 'onhook' | 'flash' }
   | { target: 'phone'; port: number; action: 'dial'; digits: string }
   | { target: 'line'; port: number; action: 'ring'; number?: string; name?: string }
@@ -111,7 +143,7 @@ export type NativeSimCommand =
 export interface NativeSimPortStatus {
   port: number;
   kind: 'fxs' | 'fxo';
-  /** Phone: onhook/offhook/ringing. Line: idle/ringing/offhook/busy/down. */
+  /** Phone: onhook/offhook/ringing. Line: idle/ringing/offhook/busy/down. Either: unplugged. */
   state: string;
   /** Phone: dial/ringback/busy/congestion/silence/tone/audio/ringing/nothing. Line: dial/busy/silence. */
   hears: string;
@@ -127,7 +159,14 @@ export interface NativeLineStats {
   blocks: number;
   overruns: number;
   events: number;
+  /** Events lost: digits or state events beyond their per-port bound while JS was behind. */
   eventsDropped: number;
+  /** Hook/presence changes merged away while JS was behind (the final state always reaches JS). */
+  eventsCoalesced: number;
+  /** The most events JS has taken in one wake-up (how far it fell behind). */
+  eventBacklogMax: number;
+  /** Ports gone right now (portGone without portBack). */
+  portsGone: number;
   commands: number;
   rxDroppedSamples: number;
   txUnderruns: number;
@@ -151,6 +190,11 @@ export interface NativeLineEngine {
   ring(port: number, on: boolean, number?: string, name?: string): void;
   /** FXO: seize/answer (true) or release the line. */
   setHook(port: number, offhook: boolean): void;
+  /**
+   * FXS: the PBX cleared the call while the phone is off hook: dahdi drops the loop for a moment
+   * (kewlstart disconnect); the sim phone notices nothing. Absent from addons built before it.
+   */
+  disconnect?(port: number): void;
   /** FXO: dial DTMF natively; a dialComplete event follows. */
   dial(port: number, digits: string): void;
   /** Plays the country's tone natively over JS's audio until replaced, stopped (null) or on-hook. */
@@ -158,16 +202,52 @@ export interface NativeLineEngine {
   sim(command: NativeSimCommand): void;
   simShow(): NativeSimPortStatus[];
   stats(): NativeLineStats;
+  /** What the backend worked around when it opened (dahdi: tone zone not loaded...); [] for the sim. */
+  warnings?(): string[];
+}
+
+// Results of the DSP probe (`dspDetect`, native/src/dsp-probe.cc): one of the line engine's
+// PBX-side detectors, built exactly as the engine builds it, run block by block (160 samples)
+// over a buffer. Offsets count samples from the buffer's start to the end of the block in which
+// the detection was reported.
+
+/** A DTMF digit as an FXS port reports it. */
+export interface NativeDtmfDetection {
+  offset: number;
+  digit: string;
+}
+
+/** A caller-ID message as an FXO port decodes it; datetime is MMDDHHMM ('' when absent). */
+export interface NativeCidDetection {
+  offset: number;
+  number: string;
+  name: string;
+  datetime: string;
+}
+
+/**
+ * A change of what the call-progress classifier names (dial, ringback, busy, congestion,
+ * silence, tone, audio); an FXO port reports busy when it changes to busy or congestion.
+ */
+export interface NativeToneDetection {
+  offset: number;
+  tone: string;
 }
 
 export interface NativeBinding {
   createClock(options?: NativeClockOptions): NativeClock;
   /** The analog line engine; absent from addons built before it existed. */
   createLineEngine?(options: NativeLineEngineOptions): NativeLineEngine;
+  /** True when built with DAHDI's headers (the dahdi backend works); absent from older addons. */
+  readonly dahdiSupport?: boolean;
   /** Release stamp of the spandsp headers the addon was built with. */
   spandspVersion(): string;
   /** Generates DTMF for `digits` with spandsp and returns what spandsp's receiver detected. */
   dtmfRoundTrip(digits: string): string;
+  /** The DSP probe; absent from addons built before it existed. */
+  dspDetect?(request: { kind: 'dtmf'; samples: Int16Array }): NativeDtmfDetection[];
+  dspDetect?(request: { kind: 'cid'; samples: Int16Array; cidStandard: Exclude<NativeCidStandard, 'none'> }): NativeCidDetection[];
+  dspDetect?(request: { kind: 'tones'; samples: Int16Array; tones: NativeToneDef[] }): NativeToneDetection[];
   readonly napiVersion: number;
 }
 

@@ -1,17 +1,18 @@
 /**
- * The analog ports of a running PBX: pbx.conf [analog] turned into a started line engine (sim
- * backend) and the DAHDI channel driver on it, sharing the PBX's channel registry so analog
- * calls show in `core show channels`. The binding is injected so tests can run it on a fake.
- * Without a usable backend (the dahdi backend is not built yet, or the addon lacks the line
- * engine) the PBX still starts: the reason is returned for the log and Dial(DAHDI/...) reports
- * CHANUNAVAIL.
+ * The analog ports of a running PBX: pbx.conf [analog] (+ chan_dahdi.conf) turned into a started
+ * line engine (sim backend, or real DAHDI channels: each port opens the DAHDI channel of its
+ * number) and the DAHDI channel driver on it, sharing the PBX's channel registry so analog calls
+ * show in `core show channels`. The binding is injected so tests can run it on a fake.
+ * Without a usable backend (DAHDI not loaded, a channel not configured in system.conf, an addon
+ * without the line engine or built without DAHDI's headers) the PBX still starts: the reason is
+ * returned for the log and Dial(DAHDI/...) reports CHANUNAVAIL.
  */
 import type { Clock } from '../platform/clock.ts';
 import { loadNativeBinding, type NativeBinding } from '../platform/native.ts';
-import type { AnalogConfig } from '../config/index.ts';
+import type { AnalogConfig, AnalogPortConfig } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { MediaClock } from '../media/clock.ts';
-import { AnalogEngine, lineBindingOf } from '../analog/engine.ts';
+import { AnalogEngine, lineBindingOf, type AnalogPortOptions } from '../analog/engine.ts';
 import type { ChannelRegistry } from '../core/channel-registry.ts';
 import { DahdiDriver } from '../channels/dahdi-driver.ts';
 import type { DahdiChannel } from '../channels/dahdi-channel.ts';
@@ -28,6 +29,23 @@ export interface AnalogServiceDeps {
   route(channel: DahdiChannel): void;
   /** Default: the real addon. */
   binding?: Pick<NativeBinding, 'createLineEngine'>;
+  /** dahdi: the channel device (default /dev/dahdi/channel). */
+  devicePath?: string;
+}
+
+/** The chan_dahdi.conf settings of a port the engine applies itself (undefined: none). */
+export function enginePortOptions(p: AnalogPortConfig): AnalogPortOptions | undefined {
+  const o: AnalogPortOptions = {
+    ...(p.cidStandard !== undefined ? { cidStandard: p.cidStandard } : {}),
+    ...(p.cidStart !== undefined ? { cidStart: p.cidStart } : {}),
+    ...(p.busyDetect !== undefined ? { busyDetect: p.busyDetect } : {}),
+    ...(p.busyCount !== undefined ? { busyCount: p.busyCount } : {}),
+    ...(p.callProgress !== undefined ? { callProgress: p.callProgress } : {}),
+    ...(p.rxGainDb !== undefined ? { rxGainDb: p.rxGainDb } : {}),
+    ...(p.txGainDb !== undefined ? { txGainDb: p.txGainDb } : {}),
+    ...(p.echoCancelTaps !== undefined ? { echoCancelTaps: p.echoCancelTaps } : {}),
+  };
+  return Object.keys(o).length > 0 ? o : undefined;
 }
 
 export class AnalogService {
@@ -39,7 +57,6 @@ export class AnalogService {
 
   /** Starts the engine and the driver, or returns why analog ports are unavailable. */
   static start(d: AnalogServiceDeps): AnalogService | string {
-    if (d.config.backend === 'dahdi') return 'DAHDI backend not available yet (use backend = sim to try the analog features)';
     let binding = d.binding;
     if (!binding) {
       const loaded = loadNativeBinding();
@@ -48,7 +65,21 @@ export class AnalogService {
     }
     const line = lineBindingOf(binding);
     if (typeof line === 'string') return line;
-    const engine = new AnalogEngine(line, { ports: d.config.ports.map((p) => p.kind), country: d.country });
+    let engine: AnalogEngine;
+    try {
+      engine = new AnalogEngine(line, {
+        backend: d.config.backend,
+        ports: d.config.ports.map((p) => p.kind),
+        // Engine ports are 1..N in configuration order; the driver and users keep the configured
+        // numbers (with dahdi, DAHDI channel numbers: DAHDI/5 is channel 5).
+        numbers: d.config.ports.map((p) => p.port),
+        portOptions: d.config.ports.map(enginePortOptions),
+        country: d.country,
+        ...(d.devicePath !== undefined ? { devicePath: d.devicePath } : {}),
+      });
+    } catch (e) {
+      return `the line engine cannot be set up: ${e instanceof Error ? e.message : String(e)}`;
+    }
     const driver = new DahdiDriver({
       engine,
       ports: d.config.ports,
@@ -64,8 +95,9 @@ export class AnalogService {
       engine.start();
     } catch (e) {
       driver.close();
-      return `the line engine failed to start: ${e instanceof Error ? e.message : String(e)}`;
+      return `the line engine failed to start: ${(e instanceof Error ? e.message : String(e)).replace(/^lineEngine\.start: /, '')}`;
     }
+    for (const w of engine.warnings()) d.log.warning(w);
     return new AnalogService(d.config, engine, driver);
   }
 

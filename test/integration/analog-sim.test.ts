@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { BUNDLE, sleep, startPbx, type PbxProcess } from './harness.ts';
 import { hdr, mediaPort, Phone, rtpPacket, sdp, statusOf } from './calls-phone.ts';
+import { until } from './analog-phone.ts';
 import { ULAW_ENCODE, ULAW_SILENCE } from '../../src/media/g711.ts';
 
 /** 20 ms of a 1004 Hz test tone at about -10 dBm0, µ-law, starting at sample `n0`. */
@@ -42,16 +43,6 @@ function rxAsync(pbx: PbxProcess, cmd: string): Promise<string> {
   return new Promise((res, rej) => {
     execFile(process.execPath, [BUNDLE, '-rx', cmd, '--config', pbx.dir], { encoding: 'utf8' }, (e, out) => (e ? rej(e) : res(out)));
   });
-}
-
-async function until<T>(what: string, fn: () => T | undefined, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 describe('analog sim phone <-> SIP phone', () => {

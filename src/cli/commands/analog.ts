@@ -32,7 +32,10 @@ export function registerAnalogCommands(r: CommandRegistry, analog: () => AnalogS
   for (const target of ['phone', 'line'] as const) {
     r.add({
       words: ['sim', target],
-      usage: target === 'phone' ? 'sim phone <port> offhook|onhook|flash|dial <digits>' : 'sim line <port> ring [<number> ["<name>"]]|hangup|busy',
+      usage:
+        target === 'phone'
+          ? 'sim phone <port> offhook|onhook|flash|dial <digits>|unplug|plug'
+          : 'sim line <port> ring [<number> ["<name>"]]|hangup|busy|unplug|plug',
       summary: target === 'phone' ? 'Act as the simulated phone on an FXS port' : 'Act as the simulated exchange line on an FXO port',
       run: async (args) => {
         const a = need();
@@ -72,7 +75,8 @@ export function registerAnalogCommands(r: CommandRegistry, analog: () => AnalogS
         language: 'en',
         mohInterpret: 'default',
         blocked: false,
-        state: 'In Service',
+        // A vanished port (chan_dahdi: a channel in alarm) takes no calls.
+        state: p.gone ? 'Out of Service' : 'In Service',
       }));
       return formatDahdiChannels(rows);
     },
@@ -116,7 +120,7 @@ export function registerAnalogCommands(r: CommandRegistry, analog: () => AnalogS
       const desc = a.config.backend === 'sim' ? `Simulated analog ports (${a.config.ports.length})` : `DAHDI analog ports (${a.config.ports.length})`;
       const head = `${'Description'.padEnd(40)} ${'Alarms'.padEnd(10)} ${'IRQ'.padEnd(4)} ${'bpviol'.padEnd(7)} CRC`;
       const row = `${desc.padEnd(40)} ${(s.running ? 'OK' : 'RED').padEnd(10)} ${'0'.padEnd(4)} ${'0'.padEnd(7)} 0`;
-      const engine = `Line engine: ${s.running ? 'running' : 'stopped'}, ${s.blocks} blocks, ${s.overruns} overruns, ${s.events} events (${s.eventsDropped} dropped), rx dropped ${s.rxDroppedSamples} samples, tx underruns ${s.txUnderruns}, cpu ${s.cpuMs} ms`;
+      const engine = `Line engine: ${s.running ? 'running' : 'stopped'}, ${s.blocks} blocks, ${s.overruns} overruns, ${s.events} events (${s.eventsCoalesced} coalesced, ${s.eventsDropped} dropped), ${s.portsGone} ports gone, rx dropped ${s.rxDroppedSamples} samples, tx underruns ${s.txUnderruns}, cpu ${s.cpuMs} ms`;
       return [head, row, engine].join('\n');
     },
   });

@@ -28,7 +28,7 @@ function fake() {
     playTone: (p, t) => calls.push(`tone ${p} ${t}`),
     sim: (c) => calls.push(`sim ${JSON.stringify(c)}`),
     simShow: () => [],
-    stats: () => ({ running: true, ports: 1, blocks: 0, overruns: 0, events: 0, eventsDropped: 0, commands: 0, rxDroppedSamples: 0, txUnderruns: 0, cpuMs: 0, simRejected: 0, lastSimError: '' }),
+    stats: () => ({ running: true, ports: 1, blocks: 0, overruns: 0, events: 0, eventsDropped: 0, eventsCoalesced: 0, eventBacklogMax: 0, portsGone: 0, commands: 0, rxDroppedSamples: 0, txUnderruns: 0, cpuMs: 0, simRejected: 0, lastSimError: '' }),
   };
   const binding = {
     createLineEngine: (o: NativeLineEngineOptions) => {

@@ -1,7 +1,8 @@
 /**
  * The analog wiring on a fake binding: [analog] with the sim backend starts the line engine with
- * the configured port kinds and the country, stop() stops it; the dahdi backend and an addon
- * without a line engine give the reason instead of a crash; the console commands answer without
+ * the configured port kinds and the country, stop() stops it; the dahdi backend starts it on
+ * DAHDI channels (test/unit/native/dahdi-backend.test.ts has the rest); an addon without a line
+ * engine gives the reason instead of a crash; the console commands answer without
  * analog ports and check a sim command's port kind.
  */
 import { describe, test } from 'node:test';
@@ -39,7 +40,7 @@ function fakeBinding() {
     playTone: () => undefined,
     sim: (c) => calls.push(`sim ${c.target} ${c.port} ${c.action}`),
     simShow: () => [{ port: 1, kind: 'fxs', state: 'offhook', hears: 'dial', digits: '', callerNumber: '', callerName: '' }],
-    stats: () => ({ running: true, ports: 2, blocks: 0, overruns: 0, events: 0, eventsDropped: 0, commands: 0, rxDroppedSamples: 0, txUnderruns: 0, cpuMs: 0, simRejected: 0, lastSimError: '' }),
+    stats: () => ({ running: true, ports: 2, blocks: 0, overruns: 0, events: 0, eventsDropped: 0, eventsCoalesced: 0, eventBacklogMax: 0, portsGone: 0, commands: 0, rxDroppedSamples: 0, txUnderruns: 0, cpuMs: 0, simRejected: 0, lastSimError: '' }),
   };
   return {
     calls,
@@ -79,8 +80,12 @@ describe('analog service and console', () => {
     assert.deepEqual(f.calls, ['start', 'stop']);
   });
 
-  test('the dahdi backend and an addon without a line engine are reasons, not crashes', () => {
-    assert.match(String(AnalogService.start(deps({ ...CONFIG, backend: 'dahdi' }, fakeBinding().binding))), /DAHDI backend not available yet/);
+  test('the dahdi backend starts the engine on DAHDI channels; an addon without a line engine is a reason, not a crash', () => {
+    const f = fakeBinding();
+    const s = AnalogService.start(deps({ ...CONFIG, backend: 'dahdi' }, f.binding));
+    assert.ok(s instanceof AnalogService);
+    assert.equal(f.created[0]?.backend, 'dahdi');
+    s.stop();
     assert.match(String(AnalogService.start(deps(CONFIG, {}))), /no line engine/);
   });
 

@@ -1,5 +1,6 @@
 #include "caller-id.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -34,7 +35,7 @@ CidSender::~CidSender() {
   if (tx_) adsi_tx_free(tx_);
 }
 
-bool CidSender::Start(CidStandard standard, const std::string& number, const std::string& name) {
+bool CidSender::Start(CidStandard standard, const std::string& number, const std::string& name, CidAbsence absence) {
   active_ = false;
   if (tx_) {
     adsi_tx_free(tx_);
@@ -46,13 +47,20 @@ bool CidSender::Start(CidStandard standard, const std::string& number, const std
   if (tx_ == nullptr) return false;
   uint8_t msg[256];
   int len;
-  std::string num = number.substr(0, 20);
+  bool absent = absence != CidAbsence::kNone;
+  std::string num = absent ? "" : number.substr(0, 20);
   std::string nam = name.substr(0, 15);
+  // The reason-for-absence value: FSK 'P' private / 'O' out of area; DTMF "10" / "00".
+  const char* reason = absence == CidAbsence::kWithheld ? "P" : "O";
+  const char* dtmf_reason = absence == CidAbsence::kWithheld ? "10" : "00";
   if (standard == CidStandard::kDtmf) {
     // spandsp's first call sets the terminator ('C'); each field goes in front of it.
     len = adsi_add_field(tx_, msg, -1, CLIP_DTMF_C_TERMINATED, nullptr, 0);
-    len = adsi_add_field(tx_, msg, len, CLIP_DTMF_C_CALLER_NUMBER, reinterpret_cast<const uint8_t*>(num.data()),
-                         static_cast<int>(num.size()));
+    if (absent)
+      len = adsi_add_field(tx_, msg, len, CLIP_DTMF_C_ABSENCE, reinterpret_cast<const uint8_t*>(dtmf_reason), 2);
+    else
+      len = adsi_add_field(tx_, msg, len, CLIP_DTMF_C_CALLER_NUMBER, reinterpret_cast<const uint8_t*>(num.data()),
+                           static_cast<int>(num.size()));
   } else {
     bool bell = standard == CidStandard::kBell202;
     char stamp[16];
@@ -65,9 +73,15 @@ bool CidSender::Start(CidStandard standard, const std::string& number, const std
     if (!num.empty())
       len = adsi_add_field(tx_, msg, len, static_cast<uint8_t>(bell ? int{MCLASS_CALLER_NUMBER} : int{CLIP_CALLER_NUMBER}),
                            reinterpret_cast<const uint8_t*>(num.data()), static_cast<int>(num.size()));
+    if (absent)
+      len = adsi_add_field(tx_, msg, len, static_cast<uint8_t>(bell ? int{MCLASS_ABSENCE1} : int{CLIP_ABSENCE1}),
+                           reinterpret_cast<const uint8_t*>(reason), 1);
     if (!nam.empty())
       len = adsi_add_field(tx_, msg, len, static_cast<uint8_t>(bell ? int{MCLASS_CALLER_NAME} : int{CLIP_CALLER_NAME}),
                            reinterpret_cast<const uint8_t*>(nam.data()), static_cast<int>(nam.size()));
+    else if (absent)  // a withheld caller's name is withheld too (Asterisk's callerid_genmsg sends both)
+      len = adsi_add_field(tx_, msg, len, static_cast<uint8_t>(bell ? int{MCLASS_ABSENCE2} : int{CLIP_ABSENCE2}),
+                           reinterpret_cast<const uint8_t*>(reason), 1);
   }
   if (adsi_tx_put_message(tx_, msg, len) <= 0) return false;
   active_ = true;
@@ -120,6 +134,11 @@ void CidReceiver::Feed(const int16_t* block, int n) {
 void CidReceiver::OnMessage(const uint8_t* msg, int len) {
   if (len <= 0) return;  // negative lengths are status reports (carrier up/down)
   std::string number, name, datetime, diverting;
+  CidAbsence number_absent = CidAbsence::kNone, name_absent = CidAbsence::kNone;
+  // 'P' private (withheld), 'O' out of area (unavailable): MDMF absence values and SDMF numbers.
+  auto reason = [](const std::string& v) {
+    return v == "P" ? CidAbsence::kWithheld : v == "O" ? CidAbsence::kUnavailable : CidAbsence::kNone;
+  };
   uint8_t type;
   const uint8_t* body;
   int field_len;
@@ -140,26 +159,48 @@ void CidReceiver::OnMessage(const uint8_t* msg, int len) {
     if (standard_ == CidStandard::kDtmf) {
       if (type == CLIP_DTMF_C_CALLER_NUMBER || type == CLIP_DTMF_HASH_UNSPECIFIED) number = value;
       if (type == CLIP_DTMF_C_REDIRECT_NUMBER) diverting = value;
+      // 'B' information codes (Asterisk's callerid_get_dtmf reads them as a number: 0
+      // unavailable, 10 withheld; anything else is no reason it knows).
+      if (type == CLIP_DTMF_C_ABSENCE && !hash_terminated) {
+        int code = atoi(value.c_str());
+        number_absent = code == 0 ? CidAbsence::kUnavailable : code == 10 ? CidAbsence::kWithheld : CidAbsence::kNone;
+      }
     } else if (sdmf) {
       // Bell SDMF: one body of 8 date/time characters (MMDDHHMM), then the number ('O' out of
       // area, 'P' private).
       datetime = value.substr(0, 8);
       number = value.size() > 8 ? value.substr(8) : "";
+      number_absent = reason(number);
+      if (number_absent != CidAbsence::kNone) number.clear();
     } else if (standard_ == CidStandard::kBell202) {
       if (type == MCLASS_CALLER_NUMBER) number = value;
       if (type == MCLASS_CALLER_NAME) name = value;
       if (type == MCLASS_DATETIME) datetime = value;
+      if (type == MCLASS_ABSENCE1) number_absent = reason(value);
+      if (type == MCLASS_ABSENCE2) name_absent = reason(value);
     } else {
       if (type == CLIP_CALLER_NUMBER) number = value;
       if (type == CLIP_CALLER_NAME) name = value;
       if (type == CLIP_DATETIME) datetime = value;
+      if (type == CLIP_ABSENCE1) number_absent = reason(value);
+      if (type == CLIP_ABSENCE2) name_absent = reason(value);
     }
   }
   if (!callerid) return;
   // Danish exchanges start the number with 'D' instead of 'A' ("D<number>C"); Asterisk's
   // callerid_get_dtmf takes either as the caller's number. "D<n>#" with one digit is instead the
   // Danish absence code (1 private, 2/3 unavailable): no number.
-  if (number.empty() && !diverting.empty() && !(hash_terminated && diverting.size() == 1)) number = diverting;
+  bool danish_absence = hash_terminated && diverting.size() == 1;
+  if (number.empty() && !diverting.empty() && !danish_absence) number = diverting;
+  if (danish_absence && number.empty())
+    number_absent = diverting == "1" ? CidAbsence::kWithheld
+                    : diverting == "2" || diverting == "3" ? CidAbsence::kUnavailable
+                                                           : CidAbsence::kNone;
+  // The reason is the number's; a spill giving only the name's reason (and no number) has the
+  // caller's identity withheld or unavailable all the same.
+  CidAbsence absence = number.empty() ? (number_absent != CidAbsence::kNone ? number_absent : name_absent)
+                                      : CidAbsence::kNone;
+  absence_ = absence;
   number_ = number;
   name_ = name;
   datetime_ = datetime;
@@ -172,6 +213,7 @@ bool CidReceiver::Take(std::string* number, std::string* name) {
   *number = number_;
   *name = name_;
   taken_datetime_ = datetime_;
+  taken_absence_ = absence_;
   return true;
 }
 
@@ -181,6 +223,7 @@ void Ringer::Start(const CountryConfig* country, CidStandard standard, const std
   standard_ = standard;
   number_ = number;
   name_ = name;
+  absence_ = CidAbsence::kNone;
   active_ = !country->ring_cadence_ms.empty();
   part_ = 0;
   part_ms_ = 0;
@@ -197,7 +240,7 @@ bool Ringer::Step(bool* ring_on, bool* polarity, int16_t* audio) {
   if (!active_) return false;
   if (pre_spill_) {
     if (!cid_.active() && pause_ms_ == 0) {
-      cid_.Start(standard_, number_, name_);
+      cid_.Start(standard_, number_, name_, absence_);
       *polarity = standard_ == CidStandard::kV23;
       pause_ms_ = 1;
     }
@@ -215,7 +258,7 @@ bool Ringer::Step(bool* ring_on, bool* polarity, int16_t* audio) {
   *ring_on = on;
   bool wrote = false;
   if (!on && spill_pending_ && rings_ >= 1 && cadence[part_] >= 1500 && part_ms_ >= kBellDelayMs) {
-    cid_.Start(standard_, number_, name_);
+    cid_.Start(standard_, number_, name_, absence_);
     spill_pending_ = false;
   }
   if (cid_.active()) {

@@ -1,6 +1,7 @@
 // Caller ID on analog lines through spandsp's ADSI code: a sender producing the spill audio
 // (Bell 202 / V.23 FSK MDMF with date, number and name; or DTMF CLIP "A<number>C", which carries
-// no name) and a receiver decoding it back. Plus Ringer, the cadence-and-spill sequence both a
+// no name; or, for a withheld/unavailable caller, the reason for absence instead of the number)
+// and a receiver decoding it back. Plus Ringer, the cadence-and-spill sequence both a
 // sim CO line (towards an FXO port) and the engine (towards a phone on an FXS port) run: Bell 202
 // in the first long ring pause, V.23 and DTMF before the first ring.
 #pragma once
@@ -21,8 +22,13 @@ class CidSender {
   CidSender(const CidSender&) = delete;
   CidSender& operator=(const CidSender&) = delete;
   ~CidSender();
-  /** Queues one spill; false when the standard is kNone or spandsp refused it. */
-  bool Start(CidStandard standard, const std::string& number, const std::string& name);
+  /**
+   * Queues one spill; false when the standard is kNone or spandsp refused it. With an absence
+   * the number is left out and its reason sent instead (FSK: parameters 0x04/0x08 'P' or 'O';
+   * DTMF: 'B' "10" withheld / "00" unavailable, the ETSI/Nordic codes).
+   */
+  bool Start(CidStandard standard, const std::string& number, const std::string& name,
+             CidAbsence absence = CidAbsence::kNone);
   bool active() const { return active_; }
   /** Fills a block with spill audio (zeros after its end); clears active() when done. */
   void Fill(int16_t* out, int n);
@@ -44,6 +50,8 @@ class CidReceiver {
   bool Take(std::string* number, std::string* name);
   /** The date/time field (MMDDHHMM) of the message Take() returned last; '' when it had none. */
   const std::string& datetime() const { return taken_datetime_; }
+  /** Why the number of the message Take() returned last was absent (kNone: it had one or no reason). */
+  CidAbsence absence() const { return taken_absence_; }
 
   // spandsp callback target.
   void OnMessage(const uint8_t* msg, int len);
@@ -53,7 +61,9 @@ class CidReceiver {
   CidStandard standard_ = CidStandard::kNone;
   bool have_ = false;
   std::string number_, name_, datetime_;
+  CidAbsence absence_ = CidAbsence::kNone;
   std::string taken_datetime_;
+  CidAbsence taken_absence_ = CidAbsence::kNone;
 };
 
 /** Ringing with the country's cadence plus an optional caller-ID spill at the right moment. */
@@ -61,6 +71,14 @@ class Ringer {
  public:
   void Start(const CountryConfig* country, const std::string& number, const std::string& name, bool with_cid) {
     Start(country, country->cid, number, name, with_cid);
+  }
+  /** A spill without a number, its absence reason sent instead (with_cid: always). */
+  void StartAbsent(const CountryConfig* country, CidStandard standard, CidAbsence absence, const std::string& name) {
+    Start(country, standard, "", name, true);
+    absence_ = absence;
+    bool cid = standard_ != CidStandard::kNone && absence != CidAbsence::kNone;
+    pre_spill_ = cid && standard_ != CidStandard::kBell202;
+    spill_pending_ = cid && standard_ == CidStandard::kBell202;
   }
   /** `standard`: the port's caller-ID standard (chan_dahdi `cidsignalling`), else the country's. */
   void Start(const CountryConfig* country, CidStandard standard, const std::string& number, const std::string& name,
@@ -80,6 +98,7 @@ class Ringer {
   CidStandard standard_ = CidStandard::kBell202;
   CidSender cid_;
   std::string number_, name_;
+  CidAbsence absence_ = CidAbsence::kNone;
   bool active_ = false;
   bool pre_spill_ = false;    // V.23/DTMF: spill, then a pause, then the cadence
   bool spill_pending_ = false;  // Bell 202: in the first long pause

@@ -94,6 +94,7 @@ std::vector<ProbeDetection> RunDspProbe(ProbeKind kind, const int16_t* samples, 
       if (cid_rx.Take(&det.number, &det.name)) {
         det.offset = end;
         det.datetime = cid_rx.datetime();
+        det.absence = cid_rx.absence();
         found.push_back(det);
       }
     } else {
@@ -165,6 +166,7 @@ Napi::Value DspDetectJs(const Napi::CallbackInfo& info) {
       r.Set("number", d.number);
       r.Set("name", d.name);
       r.Set("datetime", d.datetime);
+      if (d.absence != CidAbsence::kNone) r.Set("absence", d.absence == CidAbsence::kWithheld ? "withheld" : "unavailable");
     } else {
       r.Set("tone", d.tone);
     }

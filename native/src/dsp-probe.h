@@ -22,6 +22,7 @@ struct ProbeDetection {
   size_t offset = 0;
   std::string digit;                     // dtmf
   std::string number, name, datetime;    // cid
+  CidAbsence absence = CidAbsence::kNone;  // cid: why the number is missing
   std::string tone;                      // tones: the classifier's new name
 };
 

@@ -436,7 +436,7 @@ void LineEngine::ProcessBlock() {
         p.cid_rx.Feed(in, kBlockSamples);
         std::string number, name;
         if (p.cid_rx.Take(&number, &name)) {
-          pending_.push_back({LineEventType::kCallerId, port, 0, number, name});
+          pending_.push_back({LineEventType::kCallerId, port, 0, number, name, p.cid_rx.absence()});
           p.cid_window_ms = 0;
         }
       }

@@ -113,6 +113,8 @@ bool DeliverOne(napi_env env, napi_value callback, const LineEvent* event) {
     case LineEventType::kCallerId:
       set_str("number", event->text);
       set_str("name", event->name);
+      if (event->absence != CidAbsence::kNone)
+        set_str("absence", event->absence == CidAbsence::kWithheld ? "withheld" : "unavailable");
       break;
     case LineEventType::kBusy:
       set_str("tone", event->text);
@@ -591,7 +593,7 @@ Napi::Value LineWrap::PlayTone(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// sim({target: 'phone'|'line', port, action, digits?, number?, name?}): validated here, applied
+// sim({target: 'phone'|'line', port, action, digits?, number?, name?, absence?}): validated here, applied
 // on the engine thread in order with everything else.
 Napi::Value LineWrap::Sim(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -650,6 +652,13 @@ Napi::Value LineWrap::Sim(const Napi::CallbackInfo& info) {
   if (sc.action == "ring") {
     sc.digits = str("number").substr(0, 20);
     sc.name = str("name").substr(0, 15);
+    std::string absence = str("absence");
+    if (absence == "withheld") sc.absence = CidAbsence::kWithheld;
+    else if (absence == "unavailable") sc.absence = CidAbsence::kUnavailable;
+    else if (!absence.empty()) {
+      Throw(env, "lineEngine.sim: absence must be 'withheld' or 'unavailable'", true);
+      return env.Undefined();
+    }
   }
   EngineCommand cmd;
   cmd.kind = EngineCommand::kSim;

@@ -18,6 +18,10 @@ enum class PortKind { kFxs, kFxo };
 /** Caller-ID signalling: Bell 202 FSK after the first ring, ETSI V.23 FSK or DTMF before it. */
 enum class CidStandard { kNone, kBell202, kV23, kDtmf };
 
+/** Why a caller ID carries no number: withheld by the caller ('P' private) or unavailable
+ *  ('O' out of area), as the spill's reason-for-absence parameter says. */
+enum class CidAbsence { kNone, kWithheld, kUnavailable };
+
 enum class LineEventType {
   kOffhook,       // FXS: the phone went off hook
   kOnhook,        // FXS: the phone hung up
@@ -40,6 +44,7 @@ struct LineEvent {
   int value = 0;
   std::string text;  // digit(s) or caller number
   std::string name;  // caller name
+  CidAbsence absence = CidAbsence::kNone;  // kCallerId: why the number is missing
 };
 
 /** When an FXO port listens for caller ID: before the first ring / after it (`ring`), or after

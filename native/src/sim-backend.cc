@@ -278,7 +278,10 @@ bool SimBackend::Apply(const SimCommand& cmd, std::vector<LineEvent>* events, st
       return false;
     }
     p.down = false;
-    p.ringer.Start(country_, p.cid, cmd.digits, cmd.name, true);
+    if (cmd.absence != CidAbsence::kNone)
+      p.ringer.StartAbsent(country_, p.cid, cmd.absence, cmd.name);
+    else
+      p.ringer.Start(country_, p.cid, cmd.digits, cmd.name, true);
   } else if (a == "hangup") {
     if (p.ringer.active()) {
       p.ringer.Stop();

@@ -25,6 +25,7 @@ struct SimCommand {
   std::string action;  // phone: offhook onhook flash dial; line: ring hangup busy; both: unplug plug
   std::string digits;  // dial: digits; ring: number
   std::string name;    // ring: caller name
+  CidAbsence absence = CidAbsence::kNone;  // ring: a withheld/unavailable caller (no number)
 };
 
 /** What `sim show` prints for one port. */

@@ -9,6 +9,7 @@
  * vanishes (portGone) is `gone` until it comes back idle; the driver ends its call.
  */
 import type { Clock, TimerHandle } from '../platform/clock.ts';
+import type { NativeCidAbsence } from '../platform/native.ts';
 import type { AnalogEvent } from './engine.ts';
 
 /** What an FXO port needs from the engine (AnalogEngine has it). */
@@ -20,6 +21,8 @@ export interface FxoLine {
 export interface CallerId {
   number: string;
   name: string;
+  /** The exchange said why there is no number: the caller withheld it, or it is unavailable. */
+  absence?: NativeCidAbsence;
 }
 
 export type FxoDisconnect = 'loop' | 'polarity' | 'busy' | 'congestion' | 'abandoned';
@@ -83,7 +86,7 @@ export class FxoPort {
     switch (ev.type) {
       case 'callerid':
         if (this.st === 'idle' || this.st === 'ringing') {
-          this.cid = { number: ev.number, name: ev.name };
+          this.cid = { number: ev.number, name: ev.name, ...(ev.absence ? { absence: ev.absence } : {}) };
           if (this.st === 'ringing') this.offer(); // Bell 202: it came after the first ring
         }
         break;

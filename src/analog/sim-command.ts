@@ -1,7 +1,7 @@
 /**
  * The console's `sim` command line, parsed into an engine command:
  *   sim phone N offhook|onhook|flash|dial DIGITS|unplug|plug
- *   sim line N ring [NUMBER ["NAME"]] | hangup | busy | unplug | plug
+ *   sim line N ring [NUMBER ["NAME"]] | ring withheld|unavailable | hangup | busy | unplug | plug
  * (unplug makes the port vanish, as a DAHDI channel whose card is gone; plug brings it back.)
  * Returns the command or an error message the console prints (usage errors are the user's, not
  * exceptions).
@@ -11,7 +11,7 @@ import type { NativeSimCommand } from '../platform/native.ts';
 export type SimParse = { ok: true; command: NativeSimCommand } | { ok: false; error: string };
 
 export const SIM_USAGE =
-  'Usage: sim phone <port> offhook|onhook|flash|dial <digits>|unplug|plug\n       sim line <port> ring [<number> ["<name>"]]|hangup|busy|unplug|plug';
+  'Usage: sim phone <port> offhook|onhook|flash|dial <digits>|unplug|plug\n       sim line <port> ring [<number> ["<name>"]|withheld|unavailable]|hangup|busy|unplug|plug';
 
 /** Splits on blanks, keeping "double quoted" words together. */
 function words(text: string): string[] {
@@ -37,6 +37,11 @@ export function parseSimCommand(text: string): SimParse {
   if (action === 'hangup' || action === 'busy') return { ok: true, command: { target, port, action } };
   if (action === 'ring') {
     const [number = '', name = ''] = rest;
+    // A caller whose number the exchange sends as withheld ('P') or unavailable ('O').
+    if (number === 'withheld' || number === 'unavailable') {
+      if (rest.length > 1) return { ok: false, error: SIM_USAGE };
+      return { ok: true, command: { target, port, action, absence: number } };
+    }
     if (number && !/^[0-9*#+]{1,20}$/.test(number)) return { ok: false, error: `'${number}' is not a caller number` };
     if (name.length > 15) return { ok: false, error: 'a caller name has at most 15 characters' };
     return { ok: true, command: { target, port, action, number, name } };

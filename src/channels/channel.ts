@@ -17,6 +17,14 @@ export interface CallerId {
   presentation?: string;
 }
 
+/**
+ * Whether a presentation lets the number be shown: unset and allowed* do; prohib* and
+ * unavailable do not (Asterisk's AST_PRES_RESTRICTION bits other than AST_PRES_ALLOWED).
+ */
+export function presentationAllowed(presentation: string | undefined): boolean {
+  return presentation === undefined || presentation.startsWith('allowed');
+}
+
 export interface Channel {
   readonly name: string;
   readonly tech: string;

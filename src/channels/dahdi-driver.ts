@@ -314,11 +314,23 @@ export class DahdiDriver {
     }
     // chan_dahdi.conf callerid: a fixed caller ID replaces what the line delivered (asreceived: kept).
     const fixed = slot.config.callerId;
-    const callerId: CallerId = fixed ? { ...fixed } : cid ? { number: cid.number, ...(cid.name ? { name: cid.name } : {}) } : {};
+    const callerId: CallerId = fixed ? { ...fixed } : cid ? lineCallerId(cid) : {};
     const ch = this.newChannel(slot, 'inbound', callerId, context, 's');
-    this.o.log.verbose(3, `Starting ${ch.name} at ${context},s,1 (caller ID ${cid ? `${cid.number} "${cid.name}"` : 'none'})`);
+    const shown = cid?.absence ?? (cid ? `${cid.number} "${cid.name}"` : 'none');
+    this.o.log.verbose(3, `Starting ${ch.name} at ${context},s,1 (caller ID ${shown})`);
     this.o.route(ch);
   }
+}
+
+/**
+ * The caller ID of a call arriving on a line: the number and name the exchange sent; a withheld
+ * caller is presented `prohib` and an unavailable one `unavailable`, with no number (the
+ * reason-for-absence 'P'/'O' of the spill, as Asterisk's CID_PRIVATE_NUMBER/CID_UNKNOWN_NUMBER).
+ */
+export function lineCallerId(cid: LineCallerId): CallerId {
+  const name = cid.name ? { name: cid.name } : {};
+  if (cid.absence) return { ...name, presentation: cid.absence === 'withheld' ? 'prohib' : 'unavailable' };
+  return { number: cid.number, ...name };
 }
 
 /**

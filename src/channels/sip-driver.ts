@@ -50,7 +50,7 @@ import type { PortAllocator } from '../rtp/ports.ts';
 import { ChannelRegistry } from '../core/channel-registry.ts';
 import { HANGUP_CAUSES, causeName, type HangupCause } from '../core/hangup-causes.ts';
 import { SipChannel } from './sip-channel.ts';
-import type { CallerId } from './channel.ts';
+import { presentationAllowed, type CallerId } from './channel.ts';
 
 /** sip.conf rtptimeout when [general] is silent (model.ts: 30 s, Asterisk's is off). */
 export const DEFAULT_RTP_TIMEOUT_MS = 30_000;
@@ -481,16 +481,21 @@ export class SipDriver {
       leg.localSdp = { address: d.address, sessionId: d.sessionId, version: d.sessionVersion, offer };
       const me = this.o.stack.advertise(t.reach);
       const host = me.port === 5060 ? me.host : `${me.host}:${me.port}`;
-      // chan_sip's initreqprep: a caller without a name shows its number as the display name.
-      const display = (caller.callerId.name || caller.callerId.number || '').replace(/["\\]/g, '');
-      const fromUser = peer.fromuser ?? caller.callerId.number ?? 'anonymous';
+      // chan_sip's initreqprep: a caller without a name shows its number as the display name;
+      // a caller whose presentation is not allowed (prohib*, unavailable) is sent as
+      // "Anonymous" <sip:anonymous@anonymous.invalid> (RFC 3261 8.1.1.3), a peer's fromuser
+      // still taking the user part as chan_sip lets it.
+      const hidden = !presentationAllowed(caller.callerId.presentation);
+      const display = hidden ? 'Anonymous' : (caller.callerId.name || caller.callerId.number || '').replace(/["\\]/g, '');
+      const fromUser = peer.fromuser ?? (hidden ? 'anonymous' : (caller.callerId.number ?? 'anonymous'));
+      const fromDomain = hidden ? 'anonymous.invalid' : (peer.fromdomain ?? host);
       leg.state = 'Down';
       leg.peerAddress = t.reach.address;
       leg.lastMessage = 'Tx: INVITE';
       const session = this.o.stack.dialogs.invite(
         {
           target: t.contact,
-          from: `"${display}" <sip:${fromUser}@${peer.fromdomain ?? host}>`,
+          from: `"${display}" <sip:${fromUser}@${fromDomain}>`,
           to: t.to ?? `<sip:${peerName}@${host}>`,
           sdp: serializeSdp(offer),
           peer: t.reach,

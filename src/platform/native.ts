@@ -76,6 +76,8 @@ export interface NativeToneDef {
 }
 
 export type NativeCidStandard = 'bell202' | 'v23' | 'dtmf' | 'none';
+/** Why a caller ID has no number: the caller withheld it ('P' private) or it is unavailable ('O'). */
+export type NativeCidAbsence = 'withheld' | 'unavailable';
 
 /**
  * One port's settings (chan_dahdi.conf's per-channel options); unset fields keep the defaults
@@ -129,14 +131,14 @@ export type NativeLineEvent =
       port: number;
     }
   | { type: 'digit'; port: number; digit: string }
-  | { type: 'callerid'; port: number; number: string; name: string }
+  | { type: 'callerid'; port: number; number: string; name: string; absence?: NativeCidAbsence }
   | { type: 'busy'; port: number; tone: 'busy' | 'congestion' };
 
 export type NativeSimCommand =
   | { target: 'phone' | 'line'; port: number; action: 'unplug' | 'plug' }
   | { target: 'phone'; port: number; action: 'offhook' | 'onhook' | 'flash' }
   | { target: 'phone'; port: number; action: 'dial'; digits: string }
-  | { target: 'line'; port: number; action: 'ring'; number?: string; name?: string }
+  | { target: 'line'; port: number; action: 'ring'; number?: string; name?: string; absence?: NativeCidAbsence }
   | { target: 'line'; port: number; action: 'hangup' | 'busy' };
 
 /** One port as `sim show` sees it. */
@@ -223,6 +225,8 @@ export interface NativeCidDetection {
   number: string;
   name: string;
   datetime: string;
+  /** Present when the spill gave a reason for the missing number. */
+  absence?: NativeCidAbsence;
 }
 
 /**

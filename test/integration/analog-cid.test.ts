@@ -10,9 +10,10 @@
  *    line and the SIP phone's BYE releases it.
  *  - `sim line 1 ring` with no caller ID: the call is offered on the second ring and still
  *    reaches the SIP phone, with an empty caller ID on the console.
- * Not covered: withheld / unavailable caller ID (the 'P' / 'O' absence reasons): the sim line
- * (native/src/caller-id.cc) sends only a number and a name, and `sim line N ring` accepts only
- * digits as the number. The PBXs run one after another.
+ *  - `sim line 1 ring withheld`: the exchange sends the reason for absence ('P'; DTMF 'B' "10"),
+ *    the call's presentation is prohib with no number, and the SIP phone's INVITE comes from
+ *    "Anonymous" <sip:anonymous@anonymous.invalid> as chan_sip sends it.
+ * The PBXs run one after another.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,6 +113,17 @@ for (const c of COUNTRIES) {
       assert.match(dahdi, /^Owner: DAHDI\/1-2$/m);
       assert.match(pbx.rx('core show channel DAHDI/1-2'), /^\s+Caller ID: \(N\/A\)$/m);
       await answerAndHangUp(inv, `nocid-${c.country}`);
+    });
+
+    test('a withheld caller reaches the SIP phone as "Anonymous" <sip:anonymous@anonymous.invalid>', async () => {
+      pbx.rx('sim line 1 ring withheld');
+      const inv = await nextCall(20_000);
+      assert.match(hdr(inv, 'From'), /^"Anonymous" <sip:anonymous@anonymous\.invalid>;tag=/);
+      const dahdi = pbx.rx('dahdi show channel 1');
+      assert.match(dahdi, /^Caller ID: $/m);
+      assert.match(dahdi, /^Owner: DAHDI\/1-3$/m);
+      assert.match(pbx.rx('core show channel DAHDI/1-3'), /^\s+Caller ID: \(N\/A\)$/m);
+      await answerAndHangUp(inv, `withheld-${c.country}`);
     });
   });
 }

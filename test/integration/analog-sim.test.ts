@@ -9,7 +9,8 @@
  *  - The sim exchange line on FXO port 2 rings with caller ID: the SIP phone gets an INVITE from
  *    that caller; answering takes the line off hook; the SIP phone's BYE releases it.
  *  - The SIP phone dials 9 + number routed to DAHDI/g1/${EXTEN:1}: the sim line is seized and
- *    decodes exactly the dialed digits; busy tone from the exchange hangs the SIP phone up.
+ *    decodes exactly the dialed digits; busy tone from the exchange, or the exchange dropping
+ *    the loop, hangs the SIP phone up.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -184,6 +185,19 @@ describe('analog sim phone <-> SIP phone', () => {
     pbx.rx('sim line 2 busy');
     const bye = await alice.next((m) => m.first.startsWith('BYE ') && hdr(m, 'Call-ID') === call.callId, 10_000);
     alice.reply(bye, 200, 'OK');
+    await until('the channels to end', () => (/0 active channels/.test(pbx.rx('core show channels')) ? true : undefined));
+  });
+
+  test('2000 dials 95551234: the exchange dropping the loop (kewlstart disconnect) hangs the caller up', async () => {
+    const call = await alice.invite('95551234', sdp(alice.media.port, [0, 101]));
+    const line = (): string => pbx.rx('sim show').split('\n').find((l) => /^2\s+line/.test(l)) ?? '';
+    await until('the line to get the digits', () => (/PBX dialed 5551234\b/.test(line()) ? true : undefined), 10_000);
+    const ok = await alice.response('INVITE', 200, 10_000, call.callId);
+    alice.ack(call, ok);
+    pbx.rx('sim line 2 hangup');
+    const bye = await alice.next((m) => m.first.startsWith('BYE ') && hdr(m, 'Call-ID') === call.callId, 10_000);
+    alice.reply(bye, 200, 'OK');
+    await until('the line to be released', () => (!/offhook/.test(line()) ? true : undefined));
     await until('the channels to end', () => (/0 active channels/.test(pbx.rx('core show channels')) ? true : undefined));
   });
 });

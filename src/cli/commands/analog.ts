@@ -35,7 +35,7 @@ export function registerAnalogCommands(r: CommandRegistry, analog: () => AnalogS
       usage:
         target === 'phone'
           ? 'sim phone <port> offhook|onhook|flash|dial <digits>|unplug|plug'
-          : 'sim line <port> ring [<number> ["<name>"]]|hangup|busy|unplug|plug',
+          : 'sim line <port> ring [<number> ["<name>"]|withheld|unavailable]|hangup|busy|unplug|plug',
       summary: target === 'phone' ? 'Act as the simulated phone on an FXS port' : 'Act as the simulated exchange line on an FXO port',
       run: async (args) => {
         const a = need();

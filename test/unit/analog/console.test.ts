@@ -18,6 +18,8 @@ describe('sim command parsing', () => {
     });
     assert.deepEqual(parseSimCommand('line 1 ring'), { ok: true, command: { target: 'line', port: 1, action: 'ring', number: '', name: '' } });
     assert.deepEqual(parseSimCommand('line 3 busy'), { ok: true, command: { target: 'line', port: 3, action: 'busy' } });
+    assert.deepEqual(parseSimCommand('line 1 ring withheld'), { ok: true, command: { target: 'line', port: 1, action: 'ring', absence: 'withheld' } });
+    assert.deepEqual(parseSimCommand('line 2 ring unavailable'), { ok: true, command: { target: 'line', port: 2, action: 'ring', absence: 'unavailable' } });
   });
 
   test('mistakes are messages for the user, not exceptions', () => {

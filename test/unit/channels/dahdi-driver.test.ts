@@ -195,6 +195,16 @@ describe('DAHDI driver', () => {
     assert.equal(ch.cause, HANGUP_CAUSES.NORMAL_CLEARING);
   });
 
+  for (const [absence, presentation] of [['withheld', 'prohib'], ['unavailable', 'unavailable']] as const) {
+    test(`a line call whose caller ID is ${absence} has presentation ${presentation} and no number`, () => {
+      const t = setup();
+      t.emit({ type: 'callerid', port: 2, number: '', name: '', absence });
+      t.emit({ type: 'ringBegin', port: 2 });
+      assert.equal(t.routed.length, 1);
+      assert.deepEqual(t.routed[0]!.callerId, { presentation });
+    });
+  }
+
   test('media: port audio becomes 20 ms slin frames on the clock, stale audio is dropped, frames sent go to the port', () => {
     const t = setup();
     t.emit({ type: 'offhook', port: 1 });

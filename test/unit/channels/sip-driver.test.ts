@@ -92,12 +92,12 @@ after(async () => {
   provider.close();
 });
 
-function caller(maxForwards: number): SipChannel {
+function caller(maxForwards: number, presentation?: string): SipChannel {
   const ch = new SipChannel({
     name: driver.channels.nextName('SIP', '2000'),
     direction: 'inbound',
     peer: '2000',
-    callerId: { name: 'Alice', number: '2000' },
+    callerId: { name: 'Alice', number: '2000', ...(presentation ? { presentation } : {}) },
     context: 'phones',
     exten: '5551234',
     clock: systemClock,
@@ -124,6 +124,20 @@ test('Dial(SIP/trunk/5551234): the number is the Request-URI and To user; busy e
   assert.deepEqual(ended, [HANGUP_CAUSES.USER_BUSY]);
   assert.match(await next(), /^ACK sip:5551234@/);
 });
+
+for (const presentation of ['prohib', 'unavailable']) {
+  test(`a caller presented ${presentation} is sent as "Anonymous" <sip:anonymous@anonymous.invalid> (chan_sip)`, async () => {
+    const ended: HangupCause[] = [];
+    const legs = await driver.request('plain', caller(70, presentation), { onEnded: (_l, cause) => ended.push(cause) }, '5551234');
+    assert.ok(Array.isArray(legs) && legs.length === 1);
+    const invite = await next();
+    assert.match(header(invite, 'From'), /^"Anonymous" <sip:anonymous@anonymous\.invalid>;tag=/);
+    assert.doesNotMatch(invite, /Alice|sip:2000@/);
+    reply(invite, '404 Not Found');
+    for (let i = 0; i < 100 && ended.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await next();
+  });
+}
 
 test('Dial(SIP/plain) without a number: Request-URI is the bare host (no defaultuser), From is the caller ID', async () => {
   const ended: HangupCause[] = [];

@@ -184,11 +184,12 @@ interface CidRow {
   standard: Exclude<NativeCidStandard, 'none'>;
   signal: () => Float64Array;
   /** The one message the port must report, or null for none. */
-  expect: { number: string; name: string; datetime: string } | null;
+  expect: { number: string; name: string; datetime: string; absence?: 'withheld' | 'unavailable' } | null;
   todo?: string;
 }
 
 const P = S.CID_PARAM;
+const A = S.CID_ABSENCE;
 const NUMBER = '5551234567';
 const NAME = 'DOE JOHN';
 const STAMP = '12011745'; // 1 December, 17:45
@@ -223,6 +224,24 @@ function fskRows(standard: 'bell202' | 'v23', modem: S.FskModem): CidRow[] {
       signal: () => S.fskSpill(modem, S.mdmf([[P.dateTime, STAMP], [P.number, '00451234567890123456']])),
       expect: { number: '00451234567890123456', name: '', datetime: STAMP },
     },
+    {
+      name: `${label}: number absent 'P' (withheld), name absent 'P'`,
+      standard,
+      signal: () => S.fskSpill(modem, S.mdmf([[P.dateTime, STAMP], [P.numberAbsent, A.private], [P.nameAbsent, A.private]])),
+      expect: { number: '', name: '', datetime: STAMP, absence: 'withheld' },
+    },
+    {
+      name: `${label}: number absent 'O' (unavailable), name absent 'O'`,
+      standard,
+      signal: () => S.fskSpill(modem, S.mdmf([[P.dateTime, STAMP], [P.numberAbsent, A.unavailable], [P.nameAbsent, A.unavailable]])),
+      expect: { number: '', name: '', datetime: STAMP, absence: 'unavailable' },
+    },
+    {
+      name: `${label}: a number with the name absent 'P' is the number (nothing absent about it)`,
+      standard,
+      signal: () => S.fskSpill(modem, S.mdmf([[P.dateTime, STAMP], [P.number, NUMBER], [P.nameAbsent, A.private]])),
+      expect: { number: NUMBER, name: '', datetime: STAMP },
+    },
     { name: `${label}: a corrupted checksum yields nothing`, standard, signal: () => S.fskSpill(modem, callSetup(true)), expect: null },
     {
       name: `${label}: a spill cut off mid-message yields nothing`,
@@ -244,6 +263,18 @@ const CID_ROWS: CidRow[] = [
     signal: () => S.fskSpill(S.BELL_202, S.sdmf(STAMP, NUMBER)),
     expect: { number: NUMBER, name: '', datetime: STAMP },
   },
+  {
+    name: "Bell 202: SDMF with 'P' for the number (withheld)",
+    standard: 'bell202',
+    signal: () => S.fskSpill(S.BELL_202, S.sdmf(STAMP, A.private)),
+    expect: { number: '', name: '', datetime: STAMP, absence: 'withheld' },
+  },
+  {
+    name: "Bell 202: SDMF with 'O' for the number (unavailable)",
+    standard: 'bell202',
+    signal: () => S.fskSpill(S.BELL_202, S.sdmf(STAMP, A.unavailable)),
+    expect: { number: '', name: '', datetime: STAMP, absence: 'unavailable' },
+  },
   ...fskRows('v23', S.V23),
   {
     name: "DTMF CLIP: 'A' number 'C'",
@@ -257,6 +288,10 @@ const CID_ROWS: CidRow[] = [
     signal: () => S.dtmfSpill('D', '4512345678'),
     expect: { number: '4512345678', name: '', datetime: '' },
   },
+  { name: "DTMF CLIP: 'B' \"10\" 'C' (withheld)", standard: 'dtmf', signal: () => S.dtmfAbsenceSpill('etsi', '10'), expect: { number: '', name: '', datetime: '', absence: 'withheld' } },
+  { name: "DTMF CLIP: 'B' \"00\" 'C' (unavailable)", standard: 'dtmf', signal: () => S.dtmfAbsenceSpill('etsi', '00'), expect: { number: '', name: '', datetime: '', absence: 'unavailable' } },
+  { name: "DTMF CLIP: 'D' 1 '#' (Danish withheld)", standard: 'dtmf', signal: () => S.dtmfAbsenceSpill('danish', '1'), expect: { number: '', name: '', datetime: '', absence: 'withheld' } },
+  { name: "DTMF CLIP: 'D' 2 '#' (Danish unavailable)", standard: 'dtmf', signal: () => S.dtmfAbsenceSpill('danish', '2'), expect: { number: '', name: '', datetime: '', absence: 'unavailable' } },
   {
     name: 'DTMF CLIP at -25 dBm0 per tone',
     standard: 'dtmf',
@@ -281,8 +316,8 @@ describe('caller ID on FXO ports', () => {
         return;
       }
       assert.equal(found.length, 1, `messages: ${JSON.stringify(found)}`);
-      const { number, name, datetime } = found[0]!;
-      assert.deepEqual({ number, name, datetime }, row.expect);
+      const { number, name, datetime, absence } = found[0]!;
+      assert.deepEqual({ number, name, datetime, ...(absence ? { absence } : {}) }, row.expect);
       assert.ok(found[0]!.offset <= x.length + 160);
     });
   }

@@ -177,6 +177,11 @@ export function asyncBits(bytes: number[]): number[] {
 
 /** Parameter types shared by Bell MDMF (GR-30-CORE) and ETSI EN 300 659-3 call set-up messages. */
 export const CID_PARAM = { dateTime: 0x01, number: 0x02, numberAbsent: 0x04, name: 0x07, nameAbsent: 0x08 } as const;
+/**
+ * Reason-for-absence values of parameters 0x04 (number) and 0x08 (name), one character: 'P'
+ * private (withheld by the caller), 'O' out of area / unavailable (GR-30-CORE; EN 300 659-3 5.4.4).
+ */
+export const CID_ABSENCE = { private: 'P', unavailable: 'O' } as const;
 /** Message types: multiple data message (call set-up) and Bell's single data message. */
 export const CID_MESSAGE = { mdmf: 0x80, sdmf: 0x04 } as const;
 
@@ -234,6 +239,16 @@ export function fskSpill(modem: FskModem, message: number[], o: SpillOptions = {
  */
 export function dtmfSpill(start: 'A' | 'D', number: string, o: DtmfOptions = {}): Float64Array {
   return dtmf(`${start}${number}C`, { lowDbm0: -10, highDbm0: -8, onMs: 60, offMs: 60, ...o });
+}
+
+/**
+ * A DTMF CLIP spill saying why there is no number. `etsi`: the information start digit 'B', a
+ * two-digit code ("00" unavailable, "10" withheld), then 'C' (EN 300 659-1 annex B, Nordic
+ * practice). `danish`: 'D', one digit (1 withheld, 2 or 3 unavailable), then '#'.
+ */
+export function dtmfAbsenceSpill(form: 'etsi' | 'danish', code: string, o: DtmfOptions = {}): Float64Array {
+  const text = form === 'etsi' ? `B${code}C` : `D${code}#`;
+  return dtmf(text, { lowDbm0: -10, highDbm0: -8, onMs: 60, offMs: 60, ...o });
 }
 
 // ---------------------------------------------------------------------------------------------

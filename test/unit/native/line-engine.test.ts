@@ -1,7 +1,8 @@
 /**
  * The native line engine with the sim backend, through the real addon and the AnalogEngine
  * wrapper: DTMF from a sim phone detected from real audio, caller ID in three standards decoded
- * from real FSK/DTMF audio, tones a sim phone hears, digits a sim line decodes, busy detection,
+ * from real FSK/DTMF audio (a number and name, or a withheld/unavailable caller's reason for
+ * absence), tones a sim phone hears, digits a sim line decodes, busy detection,
  * clean thread shutdown, and an event storm that coalesces (counted) instead of blocking.
  * The sim runs faster than real time (periodMs) where the test only needs the audio to be right;
  * waits are bounded by generous limits and never assert durations.
@@ -96,6 +97,22 @@ describe('line engine (sim backend)', () => {
         if (country === 'uk') assert.equal(events[0]?.type, 'polarity', 'V.23 starts with a line reversal');
       });
     });
+  }
+
+  for (const [country, standard] of [
+    ['us', "Bell 202 MDMF parameters 0x04/0x08 'P' / 'O'"],
+    ['uk', "V.23 MDMF parameters 0x04/0x08 'P' / 'O'"],
+    ['dk', 'DTMF CLIP \'B\' "10" / "00"'],
+  ] as const) {
+    for (const absence of ['withheld', 'unavailable'] as const) {
+      test(`a sim line ringing with a ${absence} caller in ${country} (${standard}) decodes as ${absence}, no number`, async () => {
+        await withEngine({ ports: ['fxo'], country, periodMs: 2 }, async (e, events) => {
+          e.sim({ target: 'line', port: 1, action: 'ring', absence });
+          await until(() => events.some((ev) => ev.type === 'callerid'));
+          assert.deepEqual(events.filter((ev) => ev.type === 'callerid'), [{ type: 'callerid', port: 1, number: '', name: '', absence }]);
+        });
+      });
+    }
   }
 
   test('PBX dial tone written to an FXS port: `sim show` says the phone hears dial tone', async () => {

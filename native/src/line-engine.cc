@@ -258,7 +258,10 @@ void LineEngine::Apply(const EngineCommand& cmd) {
     case EngineCommand::kRing:
       if (p.kind != PortKind::kFxs) return;
       if (cmd.on && !p.phone_offhook) {
-        p.ringer.Start(country_.get(), PortCid(index), cmd.text, cmd.name, true);
+        if (cmd.absence != CidAbsence::kNone && cmd.text.empty())
+          p.ringer.StartAbsent(country_.get(), PortCid(index), cmd.absence, cmd.name);
+        else
+          p.ringer.Start(country_.get(), PortCid(index), cmd.text, cmd.name, true);
       } else {
         p.ringer.Stop();
         p.ring_voltage = false;

@@ -45,6 +45,7 @@ struct EngineCommand {
   bool on = false;
   std::string text;  // ring: number; dial: digits; tone: tone name ('' stops)
   std::string name;  // ring: name
+  CidAbsence absence = CidAbsence::kNone;  // ring: why there is no number (withheld, unavailable)
   SimCommand sim;
 };
 

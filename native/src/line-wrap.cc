@@ -513,6 +513,15 @@ Napi::Value LineWrap::Ring(const Napi::CallbackInfo& info) {
   cmd.on = info.Length() > 1 && info[1].ToBoolean().Value();
   if (info.Length() > 2 && info[2].IsString()) cmd.text = info[2].As<Napi::String>().Utf8Value();
   if (info.Length() > 3 && info[3].IsString()) cmd.name = info[3].As<Napi::String>().Utf8Value();
+  if (info.Length() > 4 && info[4].IsString()) {
+    std::string a = info[4].As<Napi::String>().Utf8Value();
+    if (a == "withheld") cmd.absence = CidAbsence::kWithheld;
+    else if (a == "unavailable") cmd.absence = CidAbsence::kUnavailable;
+    else if (!a.empty()) {
+      Throw(env, "lineEngine.ring: absence must be 'withheld' or 'unavailable'");
+      return env.Undefined();
+    }
+  }
   state_->engine->Post(std::move(cmd));
   return env.Undefined();
 }
@@ -681,6 +690,7 @@ Napi::Value LineWrap::SimShow(const Napi::CallbackInfo& info) {
     o.Set("digits", st[i].digits);
     o.Set("callerNumber", st[i].cid_number);
     o.Set("callerName", st[i].cid_name);
+    o.Set("callerAbsence", st[i].cid_absence);
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;

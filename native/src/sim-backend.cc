@@ -56,6 +56,7 @@ struct SimBackend::Port {
   CidReceiver cid_rx;         // phone: the caller-ID display
   CidStandard cid;            // the port's caller-ID standard (the phone decodes, the line sends)
   std::string cid_number, cid_name;
+  CidAbsence cid_absence = CidAbsence::kNone;  // phone: why the displayed caller has no number
   Ringer ringer;           // line: the exchange ringing the PBX
   ToneGenerator tone;      // line: dial/busy tone
   int16_t spill[kBlockSamples];
@@ -153,7 +154,7 @@ void SimBackend::WriteBlock(size_t index, const int16_t* in) {
     } else {
       // On hook the phone listens only for caller ID (on-hook transmission).
       p.cid_rx.Feed(in, kBlockSamples);
-      p.cid_rx.Take(&p.cid_number, &p.cid_name);
+      if (p.cid_rx.Take(&p.cid_number, &p.cid_name)) p.cid_absence = p.cid_rx.absence();
     }
     return;
   }
@@ -321,6 +322,9 @@ void SimBackend::Publish() {
       s.hears = p.offhook ? p.classifier.current() : p.ringing ? "ringing" : "nothing";
       s.cid_number = p.cid_number;
       s.cid_name = p.cid_name;
+      s.cid_absence = p.cid_absence == CidAbsence::kWithheld      ? "withheld"
+                      : p.cid_absence == CidAbsence::kUnavailable ? "unavailable"
+                                                                  : "";
     } else {
       s.state = p.down ? "down" : p.busy ? "busy" : p.offhook ? "offhook" : p.ringer.active() ? "ringing" : "idle";
       s.hears = p.busy ? "busy" : p.tone.active() ? "dial" : "silence";

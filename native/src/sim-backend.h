@@ -36,6 +36,7 @@ struct SimPortStatus {
   std::string hears;    // phone: dial/ringback/busy/congestion/silence/tone/audio/ringing; line: what it plays
   std::string digits;   // phone: DTMF it heard; line: digits the PBX dialed
   std::string cid_number, cid_name;  // phone: caller ID it displayed
+  std::string cid_absence;           // phone: "withheld" / "unavailable" when it displayed no number
 };
 
 class SimBackend : public PortBackend {

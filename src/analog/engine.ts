@@ -9,6 +9,7 @@
  */
 import type {
   NativeBinding,
+  NativeCidAbsence,
   NativeCidStandard,
   NativeLineEngine,
   NativeLineEvent,
@@ -22,6 +23,8 @@ import { analogCountry } from './country.ts';
 export type PortKind = 'fxs' | 'fxo';
 export type AnalogEvent = NativeLineEvent;
 export type AnalogListener = (event: AnalogEvent) => void;
+/** Why a caller-ID spill carries no number: withheld ('P') or unavailable ('O'). */
+export type CidAbsence = NativeCidAbsence;
 
 /** A port's own settings (chan_dahdi.conf), beside its kind and number. */
 export type AnalogPortOptions = Omit<NativePortOptions, 'kind' | 'channel'>;
@@ -134,9 +137,9 @@ export class AnalogEngine {
     return this.native.writeAudio(this.index(port), samples);
   }
 
-  /** FXS: ring the phone (with caller ID when given), or stop ringing. */
-  ring(port: number, on: boolean, callerNumber = '', callerName = ''): void {
-    this.native.ring(this.index(port), on, callerNumber, callerName);
+  /** FXS: ring the phone (with caller ID when given, or the reason it is absent), or stop ringing. */
+  ring(port: number, on: boolean, callerNumber = '', callerName = '', absence?: CidAbsence): void {
+    this.native.ring(this.index(port), on, callerNumber, callerName, ...(absence ? [absence] : []));
   }
 
   /** FXO: seize/answer or release. */

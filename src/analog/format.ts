@@ -29,7 +29,8 @@ export function formatSimShow(ports: readonly NativeSimPortStatus[]): string {
     const hears = p.kind === 'fxs' ? (HEARS[p.hears] ?? p.hears) : p.hears === 'silence' ? '-' : `plays ${HEARS[p.hears] ?? p.hears}`;
     const extra: string[] = [];
     if (p.digits) extra.push(p.kind === 'fxs' ? `heard DTMF ${p.digits}` : `PBX dialed ${p.digits}`);
-    if (p.callerNumber || p.callerName) extra.push(`CID ${p.callerNumber} "${p.callerName}"`);
+    if (p.callerAbsence) extra.push(`CID ${p.callerAbsence}${p.callerName ? ` "${p.callerName}"` : ''}`);
+    else if (p.callerNumber || p.callerName) extra.push(`CID ${p.callerNumber} "${p.callerName}"`);
     lines.push(`${pad(String(p.port), 6)}${pad(what, 7)}${pad(p.state, 10)}${pad(hears, 17)}${extra.join(', ') || '-'}`);
   }
   lines.push(`${ports.length} sim port${ports.length === 1 ? '' : 's'}`);

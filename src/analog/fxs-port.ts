@@ -10,12 +10,12 @@
  * Timeouts default to chan_dahdi.conf's firstdigittimeout/gendigittimeout/matchdigittimeout.
  */
 import type { Clock, TimerHandle } from '../platform/clock.ts';
-import type { AnalogEvent } from './engine.ts';
+import type { AnalogEvent, CidAbsence } from './engine.ts';
 
 /** What an FXS port needs from the engine (AnalogEngine has it). */
 export interface FxsLine {
   playTone(port: number, tone: 'dial' | 'ringback' | 'busy' | 'congestion' | null): void;
-  ring(port: number, on: boolean, callerNumber?: string, callerName?: string): void;
+  ring(port: number, on: boolean, callerNumber?: string, callerName?: string, absence?: CidAbsence): void;
 }
 
 /** The dialplan's answer about a partial number (Asterisk: exists / matchmore). */
@@ -104,11 +104,14 @@ export class FxsPort {
     }
   }
 
-  /** Rings the phone for an incoming call (the engine sends caller ID the country's way). */
-  ring(callerNumber = '', callerName = ''): boolean {
+  /**
+   * Rings the phone for an incoming call (the engine sends caller ID the country's way; with
+   * `absence` the phone's display says private or unavailable instead of a number).
+   */
+  ring(callerNumber = '', callerName = '', absence?: CidAbsence): boolean {
     if (this.st !== 'idle') return false;
     this.st = 'ringing';
-    this.opts.line.ring(this.opts.port, true, callerNumber, callerName);
+    this.opts.line.ring(this.opts.port, true, callerNumber, callerName, ...(absence ? [absence] : []));
     return true;
   }
 

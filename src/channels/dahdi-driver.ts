@@ -21,12 +21,12 @@ import type { Clock } from '../platform/clock.ts';
 import { portInGroup, type AnalogPortConfig } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { MediaClock } from '../media/clock.ts';
-import type { AnalogEvent, AnalogListener } from '../analog/engine.ts';
+import type { AnalogEvent, AnalogListener, CidAbsence } from '../analog/engine.ts';
 import { FxsPort, type DigitMatch, type FxsTimeouts } from '../analog/fxs-port.ts';
 import { FxoPort, type CallerId as LineCallerId, type FxoDisconnect } from '../analog/fxo-port.ts';
 import { ChannelRegistry } from '../core/channel-registry.ts';
 import { HANGUP_CAUSES, type HangupCause } from '../core/hangup-causes.ts';
-import type { CallerId } from './channel.ts';
+import { presentationAllowed, type CallerId } from './channel.ts';
 import { DahdiChannel } from './dahdi-channel.ts';
 
 /** What the driver needs from the line engine (AnalogEngine has it). */
@@ -34,7 +34,7 @@ export interface DahdiEngine {
   onEvent(listener: AnalogListener): () => void;
   readAudio(port: number, into: Int16Array): number;
   writeAudio(port: number, samples: Int16Array): number;
-  ring(port: number, on: boolean, callerNumber?: string, callerName?: string): void;
+  ring(port: number, on: boolean, callerNumber?: string, callerName?: string, absence?: CidAbsence): void;
   setHook(port: number, offhook: boolean): void;
   /** FXS: the PBX cleared the call while the phone is off hook (dahdi: loop drop). */
   disconnect?(port: number): void;
@@ -140,7 +140,8 @@ export class DahdiDriver {
     leg.appData = '(Outgoing Line)';
     slot.events = events;
     if (slot.fxs) {
-      slot.fxs.ring(caller.callerId.number ?? '', caller.callerId.name ?? '');
+      const spill = phoneSpill(caller.callerId);
+      slot.fxs.ring(spill.number, spill.name, ...(spill.absence ? [spill.absence] : []));
       leg.state = 'Ringing';
       // Report ringing after the caller has the leg in hand (like a SIP 180 arriving later).
       this.o.clock.setTimeout(() => {
@@ -331,6 +332,17 @@ export function lineCallerId(cid: LineCallerId): CallerId {
   const name = cid.name ? { name: cid.name } : {};
   if (cid.absence) return { ...name, presentation: cid.absence === 'withheld' ? 'prohib' : 'unavailable' };
   return { number: cid.number, ...name };
+}
+
+/**
+ * What the spill to a ringing phone carries, as chan_dahdi's callerid_genmsg: a caller whose
+ * presentation is not allowed is sent as private ('P', no number, no name); a caller without a
+ * number as unavailable ('O', the name still shown).
+ */
+export function phoneSpill(cid: CallerId): { number: string; name: string; absence?: CidAbsence } {
+  if (!presentationAllowed(cid.presentation)) return { number: '', name: '', absence: 'withheld' };
+  if (!cid.number) return { number: '', name: cid.name ?? '', absence: 'unavailable' };
+  return { number: cid.number, name: cid.name ?? '' };
 }
 
 /**

@@ -153,6 +153,8 @@ export interface NativeSimPortStatus {
   digits: string;
   callerNumber: string;
   callerName: string;
+  /** Phone: why the caller ID it displayed had no number; '' when it had one (or none came). */
+  callerAbsence?: NativeCidAbsence | '';
 }
 
 export interface NativeLineStats {
@@ -188,8 +190,8 @@ export interface NativeLineEngine {
   readAudio(port: number, samples: Int16Array): number;
   /** Queues samples to send to the port; returns how many fit. */
   writeAudio(port: number, samples: Int16Array): number;
-  /** FXS: ring the phone with the cadence (and caller ID), or stop. */
-  ring(port: number, on: boolean, number?: string, name?: string): void;
+  /** FXS: ring the phone with the cadence (and caller ID; `absence` sends 'P'/'O' instead of a number), or stop. */
+  ring(port: number, on: boolean, number?: string, name?: string, absence?: NativeCidAbsence): void;
   /** FXO: seize/answer (true) or release the line. */
   setHook(port: number, offhook: boolean): void;
   /**

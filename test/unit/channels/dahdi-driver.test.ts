@@ -38,7 +38,8 @@ function fakeEngine() {
       written.push(s.slice());
       return s.length;
     },
-    ring: (p, on, n = '', name = '') => calls.push(`ring ${p} ${on}${on ? ` ${n} ${name}` : ''}`),
+    ring: (p, on, n = '', name = '', absence?: string) =>
+      calls.push(`ring ${p} ${on}${on ? ` ${n} ${name}` : ''}${absence ? ` (${absence})` : ''}`),
     setHook: (p, off) => calls.push(`hook ${p} ${off ? 'off' : 'on'}`),
     dial: (p, d) => calls.push(`dial ${p} ${d}`),
     playTone: (p, t) => calls.push(`tone ${p} ${t}`),
@@ -128,6 +129,16 @@ describe('DAHDI driver', () => {
     assert.equal(t.driver.ports()[0]!.call, undefined);
   });
 
+  test("a withheld caller rings the phone as private ('P', no name); a caller without a number as unavailable ('O')", () => {
+    const t = setup();
+    const leg = t.driver.request('1', { callerId: { number: '2000', name: 'Alice', presentation: 'prohib' } }, {});
+    assert.deepEqual(t.calls, ['ring 1 true   (withheld)']);
+    (leg as DahdiChannel).hangup(HANGUP_CAUSES.NORMAL_CLEARING);
+    t.calls.length = 0;
+    t.driver.request('1', { callerId: { name: 'Front door' } }, {});
+    assert.deepEqual(t.calls, ['ring 1 true  Front door (unavailable)']);
+  });
+
   test('Dial(DAHDI/1) rings the phone with caller ID; off hook answers; the caller hanging up ends it', () => {
     const t = setup();
     const events: string[] = [];
@@ -155,7 +166,7 @@ describe('DAHDI driver', () => {
     const t = setup();
     const ch = t.driver.request('1', { callerId: {} }, {}) as DahdiChannel;
     ch.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
-    assert.deepEqual(t.calls, ['ring 1 true  ', 'ring 1 false']);
+    assert.deepEqual(t.calls, ['ring 1 true   (unavailable)', 'ring 1 false']);
   });
 
   test('unknown port or group: unavailable; a line needs a number', () => {

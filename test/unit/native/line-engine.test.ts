@@ -179,6 +179,18 @@ describe('line engine (sim backend)', () => {
     });
   });
 
+  for (const [country, absence] of [['us', 'withheld'], ['uk', 'unavailable'], ['dk', 'withheld']] as const) {
+    test(`ringing a phone in ${country} for a ${absence} caller: its display says ${absence}, no number`, async () => {
+      await withEngine({ ports: ['fxs'], country, periodMs: 2 }, async (e) => {
+        e.ring(1, true, '', '', absence);
+        await until(() => (e.simShow()[0]?.callerAbsence ?? '') !== '');
+        const shown = e.simShow()[0];
+        assert.equal(shown?.callerAbsence, absence);
+        assert.equal(shown?.callerNumber, '');
+      });
+    });
+  }
+
   test('ringing a phone on an FXS port: it shows the caller ID, and answering stops the cadence natively', async () => {
     await withEngine({ ports: ['fxs'], country: 'us', periodMs: 2 }, async (e) => {
       e.ring(1, true, '5551234', 'JOHN DOE');

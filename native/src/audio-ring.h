@@ -41,6 +41,7 @@ class AudioRing {
     return static_cast<size_t>(head_.load(std::memory_order_acquire) - tail_.load(std::memory_order_acquire));
   }
   uint64_t Dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  size_t Capacity() const { return buf_.size(); }
 
  private:
   std::vector<int16_t> buf_;

@@ -60,6 +60,10 @@ struct LineEngine::PortState {
   bool busy_reported = false;  // this stretch of busy/congestion has been reported
   // FXS: the phone's hook as last reported.
   bool phone_offhook = false;
+  // The engine's block count when JS last read this port's audio: a port nobody reads (no call)
+  // fills its ring, and what no longer fits is not "dropped", nobody was listening.
+  static constexpr uint64_t kNeverRead = ~uint64_t{0};
+  std::atomic<uint64_t> last_read_block{kNeverRead};
   // Any port: a call-progress tone played over JS's audio (dial tone, busy...).
   ToneGenerator tone;
   // The port vanished (kPortGone): skipped, no backend call, until kPortBack.
@@ -84,7 +88,10 @@ CidStandard LineEngine::PortCid(size_t index) const {
 
 LineEngine::~LineEngine() { Stop(); }
 
-size_t LineEngine::ReadAudio(size_t index, int16_t* out, size_t n) { return ports_[index]->rx.Read(out, n); }
+size_t LineEngine::ReadAudio(size_t index, int16_t* out, size_t n) {
+  ports_[index]->last_read_block.store(blocks_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  return ports_[index]->rx.Read(out, n);
+}
 size_t LineEngine::WriteAudio(size_t index, const int16_t* in, size_t n) { return ports_[index]->tx.Write(in, n); }
 PortKind LineEngine::Kind(size_t index) const { return ports_[index]->kind; }
 
@@ -426,7 +433,13 @@ void LineEngine::ProcessBlock() {
 
     // What the PBX receives.
     backend_->ReadBlock(i, in);
-    p.rx.Write(in, kBlockSamples);
+    // A reader silent for twice the ring's length has left (the call ended); one silent for less
+    // is stalled, and what its full ring cannot take is lost audio, counted.
+    const uint64_t idle_reader_blocks = 2 * p.rx.Capacity() / kBlockSamples;
+    const uint64_t last_read = p.last_read_block.load(std::memory_order_relaxed);
+    bool listened = last_read != PortState::kNeverRead &&
+                    blocks_.load(std::memory_order_relaxed) - last_read < idle_reader_blocks;
+    if (listened || p.rx.Available() + kBlockSamples <= p.rx.Capacity()) p.rx.Write(in, kBlockSamples);
     if (p.kind == PortKind::kFxs) {
       p.dtmf_rx.Feed(in, kBlockSamples, &p.digits);
       for (char d : p.digits) pending_.push_back({LineEventType::kDigit, port, 0, std::string(1, d), ""});

@@ -184,6 +184,8 @@ export interface DahdiChannelOptions {
   mediaClock: MediaClock;
   audio: PortAudio;
   registry: ChannelRegistry;
+  /** The port is an FXS port (a phone), not a line. */
+  phone?: boolean;
   /** The driver's part of answer/ringing/hangup (the port's signalling). */
   signalling: {
     answer(ch: DahdiChannel): void;
@@ -230,6 +232,11 @@ export class DahdiChannel implements Channel {
     this.media = new PortMedia(o.audio, o.port, o.mediaClock);
     if (o.direction === 'outbound') this.state = 'Down';
     o.registry.add(this);
+  }
+
+  /** An analog phone dialing in hears tones from us before any answer (chan_dahdi plays them). */
+  get inbandProgress(): boolean {
+    return this.direction === 'inbound' && this.o.phone === true;
   }
 
   get hangupSignal(): AbortSignal {

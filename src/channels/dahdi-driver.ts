@@ -197,10 +197,7 @@ export class DahdiDriver {
     if (gone) {
       this.o.log.warning(`Detected alarm on channel ${port}: Not Open`);
       const call = slot.call;
-      if (call) {
-        this.o.log.verbose(3, `Hungup '${call.name}' (DAHDI/${port} is gone)`);
-        call.finish(HANGUP_CAUSES.SUBSCRIBER_ABSENT);
-      }
+      call?.finish(HANGUP_CAUSES.SUBSCRIBER_ABSENT);
     } else {
       this.o.log.notice(`Alarm cleared on channel ${port}`);
     }
@@ -220,6 +217,7 @@ export class DahdiDriver {
       mediaClock: this.o.mediaClock,
       audio: this.o.engine,
       registry: this.channels,
+      phone: slot.fxs !== undefined,
       signalling: {
         answer: () => {
           slot.fxo?.answer();
@@ -233,6 +231,8 @@ export class DahdiDriver {
     });
     slot.call = ch;
     ch.onHangup((cause) => {
+      // Every end of a call, whichever side ended it (chan_dahdi's dahdi_hangup logs them all).
+      this.o.log.verbose(3, `Hungup '${ch.name}'`);
       if (slot.call !== ch) return;
       slot.call = undefined;
       const events = slot.events;
@@ -255,7 +255,6 @@ export class DahdiDriver {
       }
     }
     slot.fxo?.hangup();
-    this.o.log.verbose(3, `Hungup 'DAHDI/${port}-${slot.instance}'`);
   }
 
   private fxsPort(slot: PortSlot): FxsPort {

@@ -143,6 +143,12 @@ export interface DialplanChannel {
   hangup(cause: HangupCause): void;
   /** Media for applications (play, record, digits); undefined for a channel without audio. */
   readonly media: ChannelMedia | undefined;
+  /**
+   * The caller hears call progress in band before any answer (an analog phone off hook: chan_dahdi
+   * plays the tones), so Busy()/Congestion() play the tone and wait, as on an answered channel,
+   * instead of ending the call with a status the way chan_sip does.
+   */
+  readonly inbandProgress?: boolean;
 }
 
 /** Audio and DTMF of one channel while the dialplan owns it (a bridge takes them over). */

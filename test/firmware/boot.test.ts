@@ -10,7 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { loadBoard, buildPaths, packageVersion, REPO } from '../../firmware/lib/board.mjs';
-import { QemuGuest, echoCall, ensureImage, freePort, freeUdpRange, sipOptions, sipp, waitRescueShell, type EchoCall } from './qemu-guest.ts';
+import { QemuGuest, bootWithSip, echoCall, ensureImage, freePort, freeUdpRange, sipOptions, sipp, type EchoCall } from './qemu-guest.ts';
 
 const enabled = process.env.PBX_FIRMWARE_TEST === '1';
 const boardName = process.env.PBX_FIRMWARE_BOARD ?? 'apu';
@@ -37,24 +37,16 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
     figures.imageMB = Number((statSync(paths.image).size / 1048576).toFixed(1));
     sipPort = await freePort('udp');
     rtp = await freeUdpRange(RTP_PORTS);
-    const rtpForwards = Array.from({ length: RTP_PORTS }, (_, i) => ({ proto: 'udp' as const, host: rtp.start + i, guest: rtp.start + i }));
-    guest = new QemuGuest(board, {
+    ({ guest, sipReady: sipAnswer } = await bootWithSip(board, {
       image: paths.image,
       kernel: paths.kernel,
       initrd: paths.initrd,
-      snapshot: true,
-      rescue: true,
-      forwards: [{ proto: 'udp', host: sipPort, guest: 5060 }, ...rtpForwards],
-    });
-    // Probe SIP from the moment QEMU starts: the time to the first answer is "boot to SIP ready".
-    sipAnswer = sipOptions(sipPort, 240_000, stopProbe.signal).then((status) => {
-      if (status) figures.secondsToSipReady = Number(guest.secondsSinceStart.toFixed(1));
-      return status;
-    });
-    // The rescue label puts a root shell on the console instead of the setup menu (everything
-    // else, the PBX included, starts as usual).
-    await waitRescueShell(guest, board);
-    figures.secondsToConsole = Number(guest.secondsSinceStart.toFixed(1));
+      sipPort,
+      rtp,
+      probeMs: 240_000,
+      signal: stopProbe.signal,
+      figures,
+    }));
   });
 
   after(async () => {

@@ -228,6 +228,44 @@ export async function waitRescueShell(guest: QemuGuest, board: Record<string, an
 }
 
 /** Runs one SIPp scenario from test/scenarios against 127.0.0.1:port; returns its exit status and errors. */
+/**
+ * Boots `image` with SIP (guest 5060 <- 127.0.0.1:sipPort) and an RTP range forwarded port for
+ * port, probing SIP from the moment QEMU starts (the time to the first answer is "boot to SIP
+ * ready", put in `figures.secondsToSipReady`), and waits for the rescue root shell (the rescue
+ * label puts it on the console instead of the setup menu; everything else, the PBX included,
+ * starts as usual; `figures.secondsToConsole`).
+ */
+export async function bootWithSip(
+  board: Record<string, any>,
+  o: {
+    image: string;
+    kernel: string;
+    initrd: string;
+    sipPort: number;
+    rtp: { start: number; end: number };
+    probeMs: number;
+    signal: AbortSignal;
+    figures: Record<string, number | string>;
+  },
+): Promise<{ guest: QemuGuest; sipReady: Promise<string | undefined> }> {
+  const rtpForwards = Array.from({ length: o.rtp.end - o.rtp.start + 1 }, (_, i) => ({ proto: 'udp' as const, host: o.rtp.start + i, guest: o.rtp.start + i }));
+  const guest = new QemuGuest(board, {
+    image: o.image,
+    kernel: o.kernel,
+    initrd: o.initrd,
+    snapshot: true,
+    rescue: true,
+    forwards: [{ proto: 'udp', host: o.sipPort, guest: 5060 }, ...rtpForwards],
+  });
+  const sipReady = sipOptions(o.sipPort, o.probeMs, o.signal).then((status) => {
+    if (status) o.figures.secondsToSipReady = Number(guest.secondsSinceStart.toFixed(1));
+    return status;
+  });
+  await waitRescueShell(guest, board);
+  o.figures.secondsToConsole = Number(guest.secondsSinceStart.toFixed(1));
+  return { guest, sipReady };
+}
+
 export async function sipp(repo: string, scenario: string, port: number, args: string[], timeoutS = 20): Promise<{ status: number | null; output: string }> {
   const work = mkdtempSync(join(tmpdir(), 'pbx-fw-sipp-'));
   try {
@@ -284,6 +322,10 @@ export interface EchoCall {
   echoed: number;
   /** Packets that came back with a payload we never sent. */
   foreign: number;
+  /** Every RTP payload that came back, in arrival order (for calls whose audio is measured, not matched). */
+  received: Buffer[];
+  /** Milliseconds from starting SIPp to the PBX's 200 OK (the media port file), when answered. */
+  answerMs?: number;
 }
 
 const rtpHeader = (seq: number, ts: number, ssrc: number, pt: number): Buffer => {
@@ -301,15 +343,18 @@ const rtpHeader = (seq: number, ts: number, ssrc: number, pt: number): Buffer =>
  * forward; once the PBX has answered, this side sends `packets` PCMU packets (20 ms apart) from the
  * RTP port the INVITE offered to the PBX's RTP port (forwarded from 127.0.0.1) and counts what
  * comes back. Each payload is distinct (the packet number in every byte, kept inside
- * 0x10-0x6f so the μ-law round trip through the PBX's frames cannot alter it).
+ * 0x10-0x6f so the μ-law round trip through the PBX's frames cannot alter it). `exten` calls another
+ * extension with the same scenario (e.g. the echo test reached through analog ports), `payload`
+ * sends other audio (a tone), and `received` keeps what came back for measuring.
  */
 export async function echoCall(
   repo: string,
   sipPort: number,
   phone: { ext: string; secret: string },
-  opts: { packets?: number; holdMs?: number; timeoutS?: number } = {},
+  opts: { packets?: number; holdMs?: number; timeoutS?: number; exten?: string; payload?: (i: number) => Buffer } = {},
 ): Promise<EchoCall> {
   const packets = opts.packets ?? 100;
+  const exten = opts.exten ?? '600';
   const holdMs = opts.holdMs ?? packets * 20 + 4000;
   const work = mkdtempSync(join(tmpdir(), 'pbx-fw-call-'));
   const media = createSocket('udp4');
@@ -317,8 +362,10 @@ export async function echoCall(
   const sentPayloads = new Set<string>();
   let echoed = 0;
   let foreign = 0;
+  const received: Buffer[] = [];
   media.on('message', (msg) => {
     if (msg.length < 12 || (msg[0]! & 0xc0) !== 0x80) return;
+    received.push(Buffer.from(msg.subarray(12)));
     const payload = msg.subarray(12).toString('hex');
     if (sentPayloads.has(payload)) echoed += 1;
     else foreign += 1;
@@ -328,7 +375,7 @@ export async function echoCall(
     const child = spawn(
       'sipp',
       ['-sf', join(repo, 'test/scenarios/fw-echo-call.xml'), '-i', '127.0.0.1', '-p', String(local), '-t', 'u1', '-m', '1',
-        '-s', '600', '-au', phone.ext, '-ap', phone.secret, '-auth_uri', `600@127.0.0.1:${sipPort}`,
+        '-s', exten, '-au', phone.ext, '-ap', phone.secret, '-auth_uri', `${exten}@127.0.0.1:${sipPort}`,
         '-set', 'caller', phone.ext, '-set', 'rtpport', String(media.address().port), '-d', String(holdMs),
         '-timeout', `${opts.timeoutS ?? 60}s`, '-timeout_error', '-nostdin', '-trace_err', '-error_file', join(work, 'errors.log'),
         `127.0.0.1:${sipPort}`],
@@ -347,18 +394,20 @@ export async function echoCall(
       const m = existsSync(portFile) ? /^(\d+)\n/.exec(readFileSync(portFile, 'utf8')) : null;
       return m ? Number(m[1]) : undefined;
     };
+    const startedAt = Date.now();
     let pbxRtpPort = readPort();
     while (!done && pbxRtpPort === undefined) {
       await new Promise((r) => setTimeout(r, 50));
       pbxRtpPort = readPort();
     }
+    const answerMs = pbxRtpPort !== undefined ? Date.now() - startedAt : undefined;
     let sent = 0;
     if (pbxRtpPort !== undefined) {
       const ssrc = Math.floor(Math.random() * 0xffffffff);
       const seq0 = Math.floor(Math.random() * 30000);
       for (let i = 0; i < packets && !done; i++) {
-        const payload = Buffer.alloc(160, 0x10 + (i % 0x60));
-        payload[0] = 0x10 + Math.floor(i / 0x60);
+        const payload = opts.payload?.(i) ?? Buffer.alloc(160, 0x10 + (i % 0x60));
+        if (!opts.payload) payload[0] = 0x10 + Math.floor(i / 0x60);
         sentPayloads.add(payload.toString('hex'));
         media.send(Buffer.concat([rtpHeader(seq0 + i, i * 160, ssrc, 0), payload]), pbxRtpPort, '127.0.0.1');
         sent += 1;
@@ -367,7 +416,7 @@ export async function echoCall(
     }
     const status = await exited;
     if (existsSync(join(work, 'errors.log'))) output += readFileSync(join(work, 'errors.log'), 'utf8');
-    return { status, output: output.slice(-3000), ...(pbxRtpPort ? { pbxRtpPort } : {}), sent, echoed, foreign };
+    return { status, output: output.slice(-3000), ...(pbxRtpPort ? { pbxRtpPort } : {}), ...(answerMs !== undefined ? { answerMs } : {}), sent, echoed, foreign, received };
   } finally {
     media.close();
     rmSync(work, { recursive: true, force: true });

@@ -1,8 +1,9 @@
 /**
  * Applications that act on the call itself: Answer, Ringing, Progress, Busy, Congestion,
- * Hangup, Wait, NoOp and Verbose. Busy and Congestion follow chan_sip: an unanswered SIP caller
- * gets 486 Busy Here / 503 Service Unavailable at once (the hangup cause carries the status);
- * an answered one hears the tone until the timeout or its hangup.
+ * Hangup, Wait, NoOp and Verbose. Busy and Congestion follow the channel driver, as Asterisk's
+ * indications do: an unanswered SIP caller gets 486 Busy Here / 503 Service Unavailable at once
+ * (the hangup cause carries the status); an answered one, or an analog phone (in-band progress),
+ * hears the tone until the timeout or its hangup.
  */
 import { HANGUP_CAUSES, type HangupCause } from '../../core/hangup-causes.ts';
 import type { AppContext, AppResult, DialplanApplication } from '../types.ts';
@@ -20,7 +21,7 @@ export function seconds(text: string | undefined): number | undefined {
 
 async function indicateAndHangup(ctx: AppContext, deps: ApplicationDeps, tone: 'busy' | 'congestion', cause: HangupCause): Promise<AppResult> {
   const ch = ctx.channel;
-  if (ch.state !== 'Up') return { kind: 'hangup', cause };
+  if (ch.state !== 'Up' && !ch.inbandProgress) return { kind: 'hangup', cause };
   const stop = deps.playTone?.(ch, tone);
   try {
     const timeout = seconds(ctx.args[0]);

@@ -295,6 +295,26 @@ exten => s,1,Answer()
   assert.equal(ch.cause, HANGUP_CAUSES.USER_BUSY);
 });
 
+test('Busy(5) on an analog phone still dialing (in-band progress, not answered) plays busy tone, then hangs up', async () => {
+  const tones: string[] = [];
+  const h = harness(`[default]
+exten => s,1,Busy(5)
+`, {
+    app: {
+      playTone: (_ch, tone) => {
+        tones.push(`start ${tone}`);
+        return () => tones.push('stop');
+      },
+    },
+  });
+  const ch = Object.assign(channelAt('s'), { inbandProgress: true });
+  await h.run(ch);
+  assert.equal(ch.state, 'Ring', 'Busy() does not answer');
+  assert.equal(h.clock.now(), 5_000);
+  assert.deepEqual(tones, ['start busy', 'stop']);
+  assert.equal(ch.cause, HANGUP_CAUSES.USER_BUSY);
+});
+
 test('Busy() without a timeout waits for the caller to hang up', async () => {
   const h = harness(`[default]
 exten => s,1,Answer()

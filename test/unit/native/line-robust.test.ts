@@ -241,4 +241,20 @@ describe('line engine under bad input', () => {
       assert.deepEqual(events.find((ev) => ev.type === 'callerid'), { type: 'callerid', port: 2, number: '5550000', name: 'AFTER' });
     });
   });
+
+  test('ports nobody reads (no call) fill their ring without counting dropped audio; a stalled reader does count', async () => {
+    // 2 ms blocks: the 32768-sample ring (about 4 s of audio) fills in about 0.4 s.
+    await withEngine({ ports: ['fxs', 'fxo'], country: 'us', periodMs: 2 }, async (e) => {
+      await until(() => e.stats().blocks > 600);
+      assert.equal(e.stats().rxDroppedSamples, 0, 'idle ports are not losing anything anyone listens to');
+      const scratch = new Int16Array(32768);
+      while (e.readAudio(1, scratch) > 0) {
+        // a call starts: its reader takes what is there
+      }
+      // Then the reader stalls while it still counts as listening (silent for less than twice
+      // the ring's length): the ring overflows and that is counted.
+      spin(() => e.stats().rxDroppedSamples > 0, 0, 2_000);
+      assert.ok(e.stats().rxDroppedSamples > 0, 'a reader that stops reading loses audio, and it is counted');
+    });
+  });
 });

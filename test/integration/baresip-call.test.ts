@@ -5,84 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { readWav, writeWav } from '../../src/media/wav.ts';
-import { dominantFrequency, rms } from '../../src/media/goertzel.ts';
-import { freePort, sleep, startPbx, type PbxProcess } from './harness.ts';
-
-function tcpFree(port: number): Promise<boolean> {
-  return new Promise((r) => {
-    const srv = createServer();
-    srv.once('error', () => r(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => r(true)));
-  });
-}
-
-function toneWav(path: string, hz: number, seconds: number): void {
-  const data = new Int16Array(8000 * seconds);
-  for (let i = 0; i < data.length; i++) data[i] = Math.round(12000 * Math.sin((2 * Math.PI * hz * i) / 8000));
-  writeFileSync(path, writeWav({ format: 'slin', data }));
-}
-
-interface Phone {
-  dir: string;
-  proc: ChildProcess;
-  out: () => string;
-  exited: Promise<void>;
-}
-
-async function baresip(work: string, name: string, account: string, source: string, args: string[]): Promise<Phone> {
-  const dir = join(work, name);
-  mkdirSync(join(dir, 'rec'), { recursive: true });
-  // baresip also binds port+1 (for TLS): take a port whose neighbour is free too.
-  let port = await freePort();
-  for (let i = 0; i < 20 && !(await tcpFree(port + 1)); i++) port = await freePort();
-  writeFileSync(
-    join(dir, 'config'),
-    [
-      'poll_method epoll',
-      `sip_listen 127.0.0.1:${port}`,
-      'module_path /usr/lib/baresip/modules',
-      'module g711.so',
-      'module aubridge.so',
-      'module aufile.so',
-      'module sndfile.so',
-      'module_app account.so',
-      'module_app menu.so',
-      'audio_player aubridge,nil',
-      `audio_source aufile,${source}`,
-      `snd_path ${join(dir, 'rec')}`,
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'accounts'), `${account}\n`);
-  // stdin stays an open pipe: at EOF baresip's menu spins on its input. Output is kept bounded
-  // (baresip prints a status line many times a second).
-  const proc = spawn('baresip', ['-4', '-f', dir, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (b: Buffer): void => {
-    out += b.toString().replace(/\[\d+:\d\d:\d\d\] audio=\S+ \(bit\/s\)\s*/g, '');
-    if (out.length > 200_000) out = out.slice(-100_000);
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  return { dir, proc, out: () => out, exited };
-}
-
-/** The dominant frequency of the last seconds of what a phone heard (decoded audio). */
-function heard(phone: Phone): { hz: number; level: number } {
-  const rec = readdirSync(join(phone.dir, 'rec')).find((f) => f.endsWith('-dec.wav'));
-  assert.ok(rec, `${phone.dir}: baresip recorded what it heard`);
-  const wav = readWav(new Uint8Array(readFileSync(join(phone.dir, 'rec', rec))));
-  assert.equal(wav.format, 'slin');
-  const samples = (wav.data as Int16Array).subarray(-8000 * 2 - 4000, -4000);
-  return { hz: dominantFrequency(samples).hz, level: rms(samples) };
-}
+import { sleep, startPbx, type PbxProcess } from './harness.ts';
+import { baresip, heard, toneWav, type Phone } from './baresip-phone.ts';
 
 describe('a call between two baresip phones through the PBX', () => {
   let pbx: PbxProcess;

@@ -640,7 +640,7 @@ Napi::Value LineWrap::Sim(const Napi::CallbackInfo& info) {
           true);
     return env.Undefined();
   }
-  static const char* phone_actions[] = {"offhook", "onhook", "flash", "dial", "unplug", "plug"};
+  static const char* phone_actions[] = {"offhook", "onhook", "flash", "dial", "tone", "unplug", "plug"};
   static const char* line_actions[] = {"ring", "hangup", "busy", "unplug", "plug"};
   bool known = false;
   if (sc.phone)
@@ -657,6 +657,15 @@ Napi::Value LineWrap::Sim(const Napi::CallbackInfo& info) {
       Throw(env, "lineEngine.sim: dial needs up to 64 digits 0-9*#A-D", true);
       return env.Undefined();
     }
+  }
+  if (sc.action == "tone") {
+    Napi::Value hz = o.Get("hz");
+    int v = hz.IsNumber() ? hz.As<Napi::Number>().Int32Value() : -1;
+    if (v != 0 && (v < 200 || v > 3400)) {
+      Throw(env, "lineEngine.sim: tone needs hz 200..3400 (0 stops it)", true);
+      return env.Undefined();
+    }
+    sc.hz = v;
   }
   if (sc.action == "ring") {
     sc.digits = str("number").substr(0, 20);

@@ -58,7 +58,8 @@ struct SimBackend::Port {
   std::string cid_number, cid_name;
   CidAbsence cid_absence = CidAbsence::kNone;  // phone: why the displayed caller has no number
   Ringer ringer;           // line: the exchange ringing the PBX
-  ToneGenerator tone;      // line: dial/busy tone
+  ToneGenerator tone;      // line: dial/busy tone; phone: the test tone its microphone sends
+  ToneDef talk;            // phone: that test tone (`sim phone N tone HZ`)
   int16_t spill[kBlockSamples];
   bool spill_ready = false;
   // `sim ... unplug`: the port is gone (the PBX sees kPortGone, as a DAHDI channel giving ENODEV)
@@ -129,9 +130,13 @@ void SimBackend::ReadBlock(size_t index, int16_t* out) {
     return;
   }
   if (p.kind == PortKind::kFxs) {
-    // The phone's microphone: keypad DTMF while off hook, silence otherwise.
+    // The phone's microphone: keypad DTMF while off hook (over the test tone, as a keypad mutes
+    // the mouthpiece), else the test tone if one is on, else silence.
     int n = p.offhook ? dtmf_tx(p.dtmf_tx, out, kBlockSamples) : 0;
-    if (n < kBlockSamples) memset(out + n, 0, sizeof(int16_t) * static_cast<size_t>(kBlockSamples - n));
+    if (n < kBlockSamples) {
+      if (p.offhook && p.tone.active()) p.tone.Fill(out + n, kBlockSamples - n);
+      else memset(out + n, 0, sizeof(int16_t) * static_cast<size_t>(kBlockSamples - n));
+    }
     return;
   }
   // The exchange: caller-ID spill while on hook, tones while the PBX holds the line.
@@ -251,6 +256,7 @@ bool SimBackend::Apply(const SimCommand& cmd, std::vector<LineEvent>* events, st
       if (!p.offhook) return true;
       p.offhook = false;
       dtmf_tx_init(p.dtmf_tx);  // drop digits still queued on the keypad
+      p.tone.Stop();
       events->push_back({LineEventType::kOnhook, cmd.port, 0, "", ""});
     } else if (a == "flash") {
       if (!p.offhook) {
@@ -266,6 +272,17 @@ bool SimBackend::Apply(const SimCommand& cmd, std::vector<LineEvent>* events, st
       if (dtmf_tx_put(p.dtmf_tx, cmd.digits.c_str(), static_cast<int>(cmd.digits.size())) != 0) {
         *error = "too many digits queued";
         return false;
+      }
+    } else if (a == "tone") {
+      if (cmd.hz == 0) {
+        p.tone.Stop();
+      } else {
+        if (!p.offhook) {
+          *error = "phone " + std::to_string(cmd.port) + " is on hook";
+          return false;
+        }
+        p.talk = ToneDef{"test", {TonePart{cmd.hz, 0, 0}}};
+        p.tone.Start(&p.talk);
       }
     } else {
       *error = "unknown phone action " + a;

@@ -22,10 +22,11 @@ namespace pbx {
 struct SimCommand {
   bool phone = true;   // phone (FXS port) or line (FXO port)
   int port = 0;        // 1-based
-  std::string action;  // phone: offhook onhook flash dial; line: ring hangup busy; both: unplug plug
+  std::string action;  // phone: offhook onhook flash dial tone; line: ring hangup busy; both: unplug plug
   std::string digits;  // dial: digits; ring: number
   std::string name;    // ring: caller name
   CidAbsence absence = CidAbsence::kNone;  // ring: a withheld/unavailable caller (no number)
+  int hz = 0;  // phone tone: the test tone the phone's microphone sends (0: stop)
 };
 
 /** What `sim show` prints for one port. */

@@ -1,6 +1,6 @@
 /**
  * The console's `sim` command line, parsed into an engine command:
- *   sim phone N offhook|onhook|flash|dial DIGITS|unplug|plug
+ *   sim phone N offhook|onhook|flash|dial DIGITS|tone HZ|tone off|unplug|plug
  *   sim line N ring [NUMBER ["NAME"]] | ring withheld|unavailable | hangup | busy | unplug | plug
  * (unplug makes the port vanish, as a DAHDI channel whose card is gone; plug brings it back.)
  * Returns the command or an error message the console prints (usage errors are the user's, not
@@ -11,7 +11,7 @@ import type { NativeSimCommand } from '../platform/native.ts';
 export type SimParse = { ok: true; command: NativeSimCommand } | { ok: false; error: string };
 
 export const SIM_USAGE =
-  'Usage: sim phone <port> offhook|onhook|flash|dial <digits>|unplug|plug\n       sim line <port> ring [<number> ["<name>"]|withheld|unavailable]|hangup|busy|unplug|plug';
+  'Usage: sim phone <port> offhook|onhook|flash|dial <digits>|tone <hz>|tone off|unplug|plug\n       sim line <port> ring [<number> ["<name>"]|withheld|unavailable]|hangup|busy|unplug|plug';
 
 /** Splits on blanks, keeping "double quoted" words together. */
 function words(text: string): string[] {
@@ -31,6 +31,14 @@ export function parseSimCommand(text: string): SimParse {
       const digits = rest.join('');
       if (!/^[0-9*#A-Da-d]{1,64}$/.test(digits)) return { ok: false, error: `'${digits}' is not 1 to 64 digits 0-9 * # A-D` };
       return { ok: true, command: { target, port, action, digits } };
+    }
+    if (action === 'tone') {
+      // Someone talking: the phone's microphone sends a steady test tone until `tone off`.
+      const [hzText = ''] = rest;
+      if (hzText === 'off') return { ok: true, command: { target, port, action, hz: 0 } };
+      const hz = Number(hzText);
+      if (!/^\d{3,4}$/.test(hzText) || hz < 200 || hz > 3400) return { ok: false, error: `'${hzText}' is not a tone of 200 to 3400 Hz (or off)` };
+      return { ok: true, command: { target, port, action, hz } };
     }
     return { ok: false, error: SIM_USAGE };
   }

@@ -138,6 +138,8 @@ export type NativeSimCommand =
   | { target: 'phone' | 'line'; port: number; action: 'unplug' | 'plug' }
   | { target: 'phone'; port: number; action: 'offhook' | 'onhook' | 'flash' }
   | { target: 'phone'; port: number; action: 'dial'; digits: string }
+  /** The phone's microphone sends a steady test tone of `hz` (0 stops it). */
+  | { target: 'phone'; port: number; action: 'tone'; hz: number }
   | { target: 'line'; port: number; action: 'ring'; number?: string; name?: string; absence?: NativeCidAbsence }
   | { target: 'line'; port: number; action: 'hangup' | 'busy' };
 

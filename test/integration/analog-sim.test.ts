@@ -18,7 +18,8 @@ import { execFile } from 'node:child_process';
 import { BUNDLE, sleep, startPbx, type PbxProcess } from './harness.ts';
 import { hdr, mediaPort, Phone, rtpPacket, sdp, statusOf } from './calls-phone.ts';
 import { until } from './analog-phone.ts';
-import { ULAW_ENCODE, ULAW_SILENCE } from '../../src/media/g711.ts';
+import { ULAW_DECODE, ULAW_ENCODE, ULAW_SILENCE } from '../../src/media/g711.ts';
+import { dominantFrequency } from '../../src/media/goertzel.ts';
 
 /** 20 ms of a 1004 Hz test tone at about -10 dBm0, µ-law, starting at sample `n0`. */
 function toneFrame(n0: number): Buffer {
@@ -109,6 +110,21 @@ describe('analog sim phone <-> SIP phone', () => {
     pbx.rx('sim phone 1 dial 5');
     const heard = await alice.media.take(isAudible, 5000);
     assert.ok(heard, 'the sim phone\'s DTMF reaches the SIP phone');
+
+    // analog -> SIP audio: the sim phone's microphone sends a 1004 Hz tone; the SIP phone's RTP
+    // carries it (µ-law decoded, the dominant frequency of 8 consecutive voiced frames).
+    await sleep(300); // let the digit's RFC 4733 packets pass
+    pbx.rx('sim phone 1 tone 1004');
+    const voiced = (p: Buffer): boolean => (p[1]! & 0x7f) === 0 && p.subarray(12).some((b) => (b & 0x7f) < 0x60);
+    const samples: number[] = [];
+    while (samples.length < 8 * 160) {
+      const p = await alice.media.take(voiced, 3000);
+      assert.ok(p, 'the sim phone\'s tone reaches the SIP phone');
+      for (const b of p.subarray(12)) samples.push(ULAW_DECODE[b]!);
+    }
+    const f = dominantFrequency(samples);
+    assert.ok(Math.abs(f.hz - 1004) <= 10, `the SIP phone hears ${f.hz} Hz`);
+    pbx.rx('sim phone 1 tone off');
 
     // SIP -> analog DTMF: an RFC 4733 event for 7 is played in band; the sim phone decodes it.
     for (let i = 0; i < 6; i++) {

@@ -20,6 +20,8 @@ describe('sim command parsing', () => {
     assert.deepEqual(parseSimCommand('line 3 busy'), { ok: true, command: { target: 'line', port: 3, action: 'busy' } });
     assert.deepEqual(parseSimCommand('line 1 ring withheld'), { ok: true, command: { target: 'line', port: 1, action: 'ring', absence: 'withheld' } });
     assert.deepEqual(parseSimCommand('line 2 ring unavailable'), { ok: true, command: { target: 'line', port: 2, action: 'ring', absence: 'unavailable' } });
+    assert.deepEqual(parseSimCommand('phone 1 tone 1004'), { ok: true, command: { target: 'phone', port: 1, action: 'tone', hz: 1004 } });
+    assert.deepEqual(parseSimCommand('phone 1 tone off'), { ok: true, command: { target: 'phone', port: 1, action: 'tone', hz: 0 } });
   });
 
   test('mistakes are messages for the user, not exceptions', () => {
@@ -27,6 +29,7 @@ describe('sim command parsing', () => {
     assert.match(String((parseSimCommand('phone 1 dial 12z') as { error: string }).error), /digits/);
     assert.match(String((parseSimCommand('modem 1 dial 1') as { error: string }).error), /^Usage: sim phone/);
     assert.match(String((parseSimCommand('line 1 ring abc') as { error: string }).error), /caller number/);
+    assert.match(String((parseSimCommand('phone 1 tone 50') as { error: string }).error), /200 to 3400 Hz/);
     assert.match(String((parseSimCommand('line 1 ring 1 "A NAME LONGER THAN 15"') as { error: string }).error), /15 characters/);
   });
 });

@@ -22,7 +22,8 @@
         "src/dahdi-backend.cc",
         "src/event-queue.cc",
         "src/line-engine.cc",
-        "src/line-wrap.cc"
+        "src/line-wrap.cc",
+        "src/js-tones.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

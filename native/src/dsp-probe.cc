@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "caller-id.h"
+#include "js-tones.h"
 #include "port-dsp.h"
 #include "tones.h"
 
@@ -17,46 +18,6 @@ void Throw(Napi::Env env, const std::string& msg, bool range = false) {
     Napi::RangeError::New(env, "dspDetect: " + msg).ThrowAsJavaScriptException();
   else
     Napi::TypeError::New(env, "dspDetect: " + msg).ThrowAsJavaScriptException();
-}
-
-/** The tone table as createLineEngine takes it: [{name, parts: [{f1, f2, ms}]}]. */
-bool ReadProbeTones(Napi::Env env, Napi::Value v, std::vector<ToneDef>* out) {
-  if (!v.IsArray()) {
-    Throw(env, "tones must be an array of {name, parts}");
-    return false;
-  }
-  Napi::Array arr = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < arr.Length() && i < 16; i++) {
-    Napi::Value t = arr.Get(i);
-    if (!t.IsObject() || !t.As<Napi::Object>().Get("name").IsString() || !t.As<Napi::Object>().Get("parts").IsArray()) {
-      Throw(env, "tones[] must be objects {name, parts}");
-      return false;
-    }
-    Napi::Object o = t.As<Napi::Object>();
-    ToneDef def;
-    def.name = o.Get("name").As<Napi::String>().Utf8Value();
-    Napi::Array parts = o.Get("parts").As<Napi::Array>();
-    for (uint32_t j = 0; j < parts.Length() && j < 32; j++) {
-      Napi::Value pv = parts.Get(j);
-      if (!pv.IsObject()) continue;
-      Napi::Object po = pv.As<Napi::Object>();
-      auto num = [&](const char* k) {
-        Napi::Value x = po.Get(k);
-        return x.IsNumber() ? x.As<Napi::Number>().Int32Value() : 0;
-      };
-      TonePart part;
-      part.f1 = num("f1");
-      part.f2 = num("f2");
-      part.ms = num("ms");
-      if (part.f1 < 0 || part.f1 > 3999 || part.f2 < 0 || part.f2 > 3999 || part.ms < 0) {
-        Throw(env, "tone frequencies 0..3999 Hz, durations >= 0", true);
-        return false;
-      }
-      def.parts.push_back(part);
-    }
-    out->push_back(std::move(def));
-  }
-  return true;
 }
 
 }  // namespace
@@ -143,16 +104,13 @@ Napi::Value DspDetectJs(const Napi::CallbackInfo& info) {
   if (kind == ProbeKind::kCid) {
     Napi::Value cv = o.Get("cidStandard");
     std::string cs = cv.IsString() ? cv.As<Napi::String>().Utf8Value() : "";
-    if (cs == "bell202") cid = CidStandard::kBell202;
-    else if (cs == "v23") cid = CidStandard::kV23;
-    else if (cs == "dtmf") cid = CidStandard::kDtmf;
-    else {
+    if (cs == "none" || !ParseCidStandard(cs, &cid)) {
       Throw(env, "cidStandard must be bell202, v23 or dtmf");
       return env.Undefined();
     }
   }
   std::vector<ToneDef> tones;
-  if (kind == ProbeKind::kTones && !ReadProbeTones(env, o.Get("tones"), &tones)) return env.Undefined();
+  if (kind == ProbeKind::kTones && !ReadToneTable(env, o.Get("tones"), "dspDetect: ", &tones)) return env.Undefined();
 
   std::vector<ProbeDetection> found = RunDspProbe(kind, samples.Data(), samples.ElementLength(), cid, tones);
   Napi::Array out = Napi::Array::New(env, found.size());

@@ -4,6 +4,7 @@
 
 #include "clock-wrap.h"
 #include "dahdi-backend.h"
+#include "js-tones.h"
 #include "line-engine.h"
 #include "sim-backend.h"
 
@@ -162,15 +163,6 @@ void Throw(Napi::Env env, const std::string& msg, bool range = false) {
     Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
 }
 
-bool ParseCid(const std::string& s, CidStandard* out) {
-  if (s == "bell202") *out = CidStandard::kBell202;
-  else if (s == "v23") *out = CidStandard::kV23;
-  else if (s == "dtmf") *out = CidStandard::kDtmf;
-  else if (s == "none") *out = CidStandard::kNone;
-  else return false;
-  return true;
-}
-
 /** A port: 'fxs' | 'fxo', or {kind, channel?, cidStandard?, cidStart?, busyDetect?, busyCount?,
  *  callProgress?, rxGainDb?, txGainDb?, echoCancelTaps?}. False with *why when malformed. */
 bool ReadPortOptions(Napi::Value v, PortOptions* po, std::string* why) {
@@ -221,7 +213,7 @@ bool ReadPortOptions(Napi::Value v, PortOptions* po, std::string* why) {
   po->echo_cancel_taps = static_cast<int>(taps);
   Napi::Value cid = o.Get("cidStandard");
   if (!cid.IsUndefined()) {
-    if (!cid.IsString() || !ParseCid(cid.As<Napi::String>().Utf8Value(), &po->cid)) {
+    if (!cid.IsString() || !ParseCidStandard(cid.As<Napi::String>().Utf8Value(), &po->cid)) {
       *why = "cidStandard must be bell202, v23, dtmf or none";
       return false;
     }
@@ -235,50 +227,6 @@ bool ReadPortOptions(Napi::Value v, PortOptions* po, std::string* why) {
       return false;
     }
     po->cid_start = s == "ring" ? CidStart::kRing : CidStart::kPolarity;
-  }
-  return true;
-}
-
-bool ReadTones(Napi::Env env, Napi::Value v, std::vector<ToneDef>* out) {
-  if (v.IsUndefined()) return true;
-  if (!v.IsArray()) {
-    Throw(env, "createLineEngine: tones must be an array");
-    return false;
-  }
-  Napi::Array arr = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < arr.Length() && i < 16; i++) {
-    Napi::Value t = arr.Get(i);
-    if (!t.IsObject()) {
-      Throw(env, "createLineEngine: tones[] must be objects {name, parts}");
-      return false;
-    }
-    Napi::Object o = t.As<Napi::Object>();
-    ToneDef def;
-    if (!o.Get("name").IsString() || !o.Get("parts").IsArray()) {
-      Throw(env, "createLineEngine: tones[] must be objects {name, parts}");
-      return false;
-    }
-    def.name = o.Get("name").As<Napi::String>().Utf8Value();
-    Napi::Array parts = o.Get("parts").As<Napi::Array>();
-    for (uint32_t j = 0; j < parts.Length() && j < 32; j++) {
-      Napi::Value pv = parts.Get(j);
-      if (!pv.IsObject()) continue;
-      Napi::Object po = pv.As<Napi::Object>();
-      TonePart part;
-      auto num = [&](const char* k) {
-        Napi::Value x = po.Get(k);
-        return x.IsNumber() ? x.As<Napi::Number>().Int32Value() : 0;
-      };
-      part.f1 = num("f1");
-      part.f2 = num("f2");
-      part.ms = num("ms");
-      if (part.f1 < 0 || part.f1 > 3999 || part.f2 < 0 || part.f2 > 3999 || part.ms < 0) {
-        Throw(env, "createLineEngine: tone frequencies 0..3999 Hz, durations >= 0", true);
-        return false;
-      }
-      def.parts.push_back(part);
-    }
-    out->push_back(std::move(def));
   }
   return true;
 }
@@ -347,7 +295,7 @@ LineWrap::LineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LineWrap>(
   }
   auto country = std::make_unique<CountryConfig>();
   if (o.Get("country").IsString()) country->country = o.Get("country").As<Napi::String>().Utf8Value();
-  if (!ReadTones(env, o.Get("tones"), &country->tones)) return;
+  if (!o.Get("tones").IsUndefined() && !ReadToneTable(env, o.Get("tones"), "createLineEngine: ", &country->tones)) return;
   Napi::Value cad = o.Get("ringCadenceMs");
   if (cad.IsArray()) {
     Napi::Array ca = cad.As<Napi::Array>();
@@ -368,7 +316,7 @@ LineWrap::LineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LineWrap>(
   if (country->ring_cadence_ms.empty()) country->ring_cadence_ms = {2000, 4000};
   Napi::Value cid = o.Get("cidStandard");
   std::string cs = cid.IsString() ? cid.As<Napi::String>().Utf8Value() : "bell202";
-  if (!ParseCid(cs, &country->cid)) {
+  if (!ParseCidStandard(cs, &country->cid)) {
     Throw(env, "createLineEngine: cidStandard must be bell202, v23, dtmf or none");
     return;
   }

@@ -15,8 +15,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPbx, type PbxProcess } from './harness.ts';
-import { until, simRow } from './analog-phone.ts';
+import type { PbxProcess } from './harness.ts';
+import { simRow, startSimPbx, until } from './analog-phone.ts';
 import { baresip, BaresipCtrl, recording, stopPhone, toneWav, type Phone } from './baresip-phone.ts';
 import { toneRatio } from '../../src/media/goertzel.ts';
 
@@ -41,14 +41,7 @@ describe('analog sim ports <-> baresip', () => {
   let phone: Phone | undefined;
   let ctrl: BaresipCtrl;
   before(async () => {
-    pbx = await startPbx({
-      phones: { '2000': 'Secr3t-2000, Alice' },
-      // The harness writes [system] and [phones]; the [analog] section rides after the last key.
-      system: { country: 'us\n\n[analog]\nbackend = sim\nfxs = 1\nfxo = 2\n1 = 2100\ncontext = from-line\ngroup = 1' },
-      files: {
-        'extensions.conf': '[phones]\ninclude => pbx-phones\nexten => _9X.,1,Dial(DAHDI/g1/${EXTEN:1})\n\n[from-line]\nexten => s,1,Dial(SIP/2000,20)\n',
-      },
-    });
+    pbx = await startSimPbx();
     work = mkdtempSync(join(tmpdir(), 'analog-baresip-'));
     toneWav(join(work, '1000.wav'), 1000, 30, 5);
     phone = await baresip(work, 'alice', `<sip:2000@127.0.0.1:${pbx.port}>;auth_pass=Secr3t-2000;regint=600;answermode=auto`, join(work, '1000.wav'), [], { ctrl: true });

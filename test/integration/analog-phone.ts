@@ -4,7 +4,7 @@
  * placed to it (answer with SDP, then hang up with a BYE from the callee side of the dialog).
  */
 import { branch, hdr, sdp, type Msg, type Phone } from './calls-phone.ts';
-import { sleep, type PbxProcess } from './harness.ts';
+import { sleep, startPbx, type PbxProcess } from './harness.ts';
 
 /** Polls `fn` every 100 ms until it returns a value; throws after `ms`. */
 export async function until<T>(what: string, fn: () => T | undefined, ms = 5000): Promise<T> {
@@ -47,4 +47,20 @@ export function calleeBye(phone: Phone, inv: Msg, toTag: string): void {
       '',
     ].join('\r\n'),
   );
+}
+
+/**
+ * A PBX with the sim analog ports the analog tests share: phone 2000 (Secr3t-2000, Alice), a sim
+ * phone on FXS 1 as extension 2100, a sim line on FXO 2 in group 1; 9 + number goes out on
+ * DAHDI/g1, calls on the line ring SIP/2000.
+ */
+export function startSimPbx(): Promise<PbxProcess> {
+  return startPbx({
+    phones: { '2000': 'Secr3t-2000, Alice' },
+    // The harness writes [system] and [phones]; the [analog] section rides after the last key.
+    system: { country: 'us\n\n[analog]\nbackend = sim\nfxs = 1\nfxo = 2\n1 = 2100\ncontext = from-line\ngroup = 1' },
+    files: {
+      'extensions.conf': '[phones]\ninclude => pbx-phones\nexten => _9X.,1,Dial(DAHDI/g1/${EXTEN:1})\n\n[from-line]\nexten => s,1,Dial(SIP/2000,20)\n',
+    },
+  });
 }

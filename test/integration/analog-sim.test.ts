@@ -15,9 +15,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { BUNDLE, sleep, startPbx, type PbxProcess } from './harness.ts';
+import { BUNDLE, sleep, type PbxProcess } from './harness.ts';
 import { hdr, mediaPort, Phone, rtpPacket, sdp, statusOf } from './calls-phone.ts';
-import { until } from './analog-phone.ts';
+import { startSimPbx, until } from './analog-phone.ts';
 import { ULAW_DECODE, ULAW_ENCODE, ULAW_SILENCE } from '../../src/media/g711.ts';
 import { dominantFrequency } from '../../src/media/goertzel.ts';
 
@@ -51,14 +51,7 @@ describe('analog sim phone <-> SIP phone', () => {
   let pbx: PbxProcess;
   let alice: Phone;
   before(async () => {
-    pbx = await startPbx({
-      phones: { '2000': 'Secr3t-2000, Alice' },
-      // The harness writes [system] and [phones]; the [analog] section rides after the last key.
-      system: { country: 'us\n\n[analog]\nbackend = sim\nfxs = 1\nfxo = 2\n1 = 2100\ncontext = from-line\ngroup = 1' },
-      files: {
-        'extensions.conf': '[phones]\ninclude => pbx-phones\nexten => _9X.,1,Dial(DAHDI/g1/${EXTEN:1})\n\n[from-line]\nexten => s,1,Dial(SIP/2000,20)\n',
-      },
-    });
+    pbx = await startSimPbx();
     alice = new Phone('2000', 'Secr3t-2000', pbx.port);
     await alice.open();
     await alice.register();

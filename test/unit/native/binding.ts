@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadNativeBinding } from '../../../src/platform/native.ts';
 import type { NativeBinding } from '../../../src/platform/native.ts';
+import { AnalogEngine, lineBindingOf, type AnalogEngineOptions, type AnalogEvent, type LineBinding } from '../../../src/analog/engine.ts';
 
 export function requireBinding(): NativeBinding {
   const r = loadNativeBinding();
@@ -16,6 +17,26 @@ export function requireBinding(): NativeBinding {
     );
   }
   return r.binding;
+}
+
+/** The addon's line engine part; fails the test when the addon lacks it. */
+export function lineBinding(): LineBinding {
+  const b = lineBindingOf(requireBinding());
+  if (typeof b === 'string') assert.fail(b);
+  return b;
+}
+
+/** Runs `body` on a started engine that records every event; stops it whatever happens. */
+export async function withEngine(options: AnalogEngineOptions, body: (e: AnalogEngine, events: AnalogEvent[]) => Promise<void>): Promise<void> {
+  const engine = new AnalogEngine(lineBinding(), options);
+  const events: AnalogEvent[] = [];
+  engine.onEvent((ev) => events.push(ev));
+  engine.start();
+  try {
+    await body(engine, events);
+  } finally {
+    engine.stop();
+  }
 }
 
 /** Threads of this process named pbx-clock (the addon names its clock threads so). */
@@ -32,6 +53,12 @@ export function clockThreads(): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `check` holds; the bound only guards against hanging, it is not the assertion. */
+export async function until(check: () => boolean, boundMs = 15_000): Promise<void> {
+  const end = performance.now() + boundMs;
+  while (!check() && performance.now() < end) await sleep(2);
+}
 
 /**
  * Waits until `count` pbx-clock threads remain. pthread_join returns when the thread has

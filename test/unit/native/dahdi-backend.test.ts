@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireBinding } from './binding.ts';
-import { AnalogEngine, lineBindingOf, type LineBinding } from '../../../src/analog/engine.ts';
+import { lineBinding, requireBinding } from './binding.ts';
+import { AnalogEngine } from '../../../src/analog/engine.ts';
 import { AnalogService } from '../../../src/runtime/analog-service.ts';
 import { ChannelRegistry } from '../../../src/core/channel-registry.ts';
 import { HANGUP_CAUSES } from '../../../src/core/hangup-causes.ts';
@@ -23,11 +23,6 @@ import { silentLogger } from '../../../src/log/index.ts';
 import type { AnalogConfig } from '../../../src/config/model.ts';
 import type { NativeLineEngine, NativeLineEngineOptions, NativeLineEvent } from '../../../src/platform/native.ts';
 
-function lineBinding(): LineBinding {
-  const b = lineBindingOf(requireBinding());
-  if (typeof b === 'string') assert.fail(b);
-  return b;
-}
 
 const NOT_LOADED = /DAHDI is not loaded \(no (.+)\): load the dahdi modules \(modprobe dahdi\) and configure the channels with dahdi_cfg/;
 const NO_HEADERS = /built without DAHDI headers: run apt-get install dahdi-dkms.*npm ci/;

@@ -6,6 +6,7 @@
  * scaled cadences; and speech-like audio. Everything is deterministic (seeded PRNG), at 8 kHz,
  * built as floating point and quantised once to 16-bit PCM with clipping.
  */
+import { prng } from '../sdp/helpers.ts';
 
 export const RATE = 8000;
 
@@ -25,17 +26,6 @@ export function samplesOf(ms: number): number {
   return Math.round((ms * RATE) / 1000);
 }
 
-/** Seeded PRNG (mulberry32): uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal deviate from `rand` (Box-Muller). */
 function gaussian(rand: () => number): number {

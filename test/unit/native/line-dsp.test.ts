@@ -6,19 +6,12 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireBinding } from './binding.ts';
-import { AnalogEngine, lineBindingOf } from '../../../src/analog/engine.ts';
-import type { LineBinding } from '../../../src/analog/engine.ts';
+import { lineBinding, sleep } from './binding.ts';
+import { AnalogEngine } from '../../../src/analog/engine.ts';
 import { COUNTRY_TONES, ToneGenerator, parseToneSpec, toneFor } from '../../../src/media/tones.ts';
 import type { ToneName } from '../../../src/media/tones.ts';
 
-function lineBinding(): LineBinding {
-  const b = lineBindingOf(requireBinding());
-  if (typeof b === 'string') assert.fail(b);
-  return b;
-}
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const TONES: ToneName[] = ['dial', 'ringback', 'busy', 'congestion'];
 
 /** Feeds `audio` to phone 1..n of a sim engine and collects every name each phone said it heard. */

@@ -11,9 +11,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { requireBinding } from './binding.ts';
-import { AnalogEngine, lineBindingOf } from '../../../src/analog/engine.ts';
-import type { AnalogEngineOptions, AnalogEvent, LineBinding } from '../../../src/analog/engine.ts';
+import { lineBinding, sleep, until, withEngine } from './binding.ts';
+import { AnalogEngine } from '../../../src/analog/engine.ts';
 import { ToneGenerator } from '../../../src/media/tones.ts';
 import { loadNativeBinding } from '../../../src/platform/native.ts';
 import { FxsPort } from '../../../src/analog/fxs-port.ts';
@@ -21,19 +20,8 @@ import { FxoPort } from '../../../src/analog/fxo-port.ts';
 import type { CallerId, FxoDisconnect } from '../../../src/analog/fxo-port.ts';
 import { FakeClock } from '../../../src/platform/fake-clock.ts';
 
-function lineBinding(): LineBinding {
-  const b = lineBindingOf(requireBinding());
-  if (typeof b === 'string') assert.fail(b);
-  return b;
-}
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until `check` holds; the bound only guards against hanging, it is not the assertion. */
-async function until(check: () => boolean, boundMs = 10_000): Promise<void> {
-  const end = performance.now() + boundMs;
-  while (!check() && performance.now() < end) await sleep(5);
-}
 
 function lineThreads(): number {
   let n = 0;
@@ -47,17 +35,6 @@ function lineThreads(): number {
   return n;
 }
 
-async function withEngine(options: AnalogEngineOptions, body: (e: AnalogEngine, events: AnalogEvent[]) => Promise<void>): Promise<void> {
-  const engine = new AnalogEngine(lineBinding(), options);
-  const events: AnalogEvent[] = [];
-  engine.onEvent((ev) => events.push(ev));
-  engine.start();
-  try {
-    await body(engine, events);
-  } finally {
-    engine.stop();
-  }
-}
 
 function toneAudio(country: string, tone: 'dial' | 'busy' | 'ringback', ms: number): Int16Array {
   return ToneGenerator.forCountry(country, tone).next(new Int16Array((ms * 8000) / 1000));

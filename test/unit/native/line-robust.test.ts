@@ -13,9 +13,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireBinding } from './binding.ts';
-import { AnalogEngine, lineBindingOf } from '../../../src/analog/engine.ts';
-import type { AnalogEngineOptions, AnalogEvent, LineBinding } from '../../../src/analog/engine.ts';
+import { lineBinding, sleep, until, withEngine } from './binding.ts';
+import { AnalogEngine } from '../../../src/analog/engine.ts';
+import type { AnalogEvent } from '../../../src/analog/engine.ts';
 import { parseSimCommand } from '../../../src/analog/sim-command.ts';
 import type { NativeSimCommand } from '../../../src/platform/native.ts';
 import { DahdiDriver } from '../../../src/channels/dahdi-driver.ts';
@@ -25,18 +25,8 @@ import { ManualMediaClock } from '../../../src/media/manual-clock.ts';
 import { silentLogger } from '../../../src/log/index.ts';
 import { HANGUP_CAUSES, dialStatusForCause, type HangupCause } from '../../../src/core/hangup-causes.ts';
 
-function lineBinding(): LineBinding {
-  const b = lineBindingOf(requireBinding());
-  if (typeof b === 'string') assert.fail(b);
-  return b;
-}
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, boundMs = 10_000): Promise<void> {
-  const end = performance.now() + boundMs;
-  while (!check() && performance.now() < end) await sleep(5);
-}
 
 /** The JS thread busy (no event can reach it) until `done` holds and at least `minMs` passed. */
 function spin(done: () => boolean, minMs = 0, boundMs = 10_000): void {
@@ -54,17 +44,6 @@ function sim(text: string): NativeSimCommand {
   return p.command;
 }
 
-async function withEngine(options: AnalogEngineOptions, body: (e: AnalogEngine, events: AnalogEvent[]) => Promise<void>): Promise<void> {
-  const engine = new AnalogEngine(lineBinding(), options);
-  const events: AnalogEvent[] = [];
-  engine.onEvent((ev) => events.push(ev));
-  engine.start();
-  try {
-    await body(engine, events);
-  } finally {
-    engine.stop();
-  }
-}
 
 const hookOf = (events: AnalogEvent[], port: number): string[] =>
   events.filter((ev) => ev.port === port && (ev.type === 'offhook' || ev.type === 'onhook')).map((ev) => ev.type);

@@ -7,16 +7,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireBinding } from './binding.ts';
+import { requireBinding, until } from './binding.ts';
 import type { NativeLineEngine, NativeLineEngineOptions, NativeLineEvent } from '../../../src/platform/native.ts';
 import { analogCountry } from '../../../src/analog/country.ts';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, boundMs = 15_000): Promise<void> {
-  const end = performance.now() + boundMs;
-  while (!check() && performance.now() < end) await sleep(2);
-}
 
 async function withEngine(
   ports: NativeLineEngineOptions['ports'],

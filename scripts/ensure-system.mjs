@@ -2,7 +2,7 @@
 // Installs the Debian packages a task needs, when missing. As root it runs apt-get itself;
 // otherwise it stops and prints the exact command to run.
 //   node scripts/ensure-system.mjs test     real peers for the tests (SIPp, baresip)
-//   node scripts/ensure-system.mjs bench    adds kamailio (the comparison registrar) and gcc (bench/relay)
+//   node scripts/ensure-system.mjs bench    adds kamailio (the comparison registrar), gcc (bench/relay), aiosmtpd and MoH (bench/voicemail, bench/moh)
 //   node scripts/ensure-system.mjs firmware QEMU to boot the image (the image builder installs its own tools)
 //   node scripts/ensure-system.mjs sounds   the English prompts (Playback, Say*): Debian installs the wav files in
 //                                           /usr/share/asterisk/sounds/en_US_f_Allison; asterisk-core-sounds-en adds the en link
@@ -16,10 +16,15 @@ const NEEDS = {
     ['baresip', 'baresip-core'],
     ['/usr/share/asterisk/sounds/en/hello-world.wav', 'asterisk-core-sounds-en-wav'],
     ['/usr/share/asterisk/sounds/en/hello-world.wav', 'asterisk-core-sounds-en'],
+    // The default music on hold class (musiconhold.conf absent) plays these.
+    ['/usr/share/asterisk/moh/macroform-cold_day.wav', 'asterisk-moh-opsound-wav'],
+    // The SMTP server the voicemail mail tests send to (/usr/bin/python3 -m aiosmtpd).
+    ['/usr/lib/python3/dist-packages/aiosmtpd/__init__.py', 'python3-aiosmtpd'],
   ],
   sounds: [
     ['/usr/share/asterisk/sounds/en/hello-world.wav', 'asterisk-core-sounds-en-wav'],
     ['/usr/share/asterisk/sounds/en/hello-world.wav', 'asterisk-core-sounds-en'],
+    ['/usr/share/asterisk/moh/macroform-cold_day.wav', 'asterisk-moh-opsound-wav'],
   ],
   firmware: [
     ['qemu-system-x86_64', 'qemu-system-x86'],
@@ -29,6 +34,9 @@ const NEEDS = {
     ['kamailio', 'kamailio'],
     // bench/relay compiles its RTP generator and reference relay (C) at bench time.
     ['gcc', 'gcc'],
+    // bench/voicemail mails through a real SMTP server; bench/moh plays the default class.
+    ['/usr/lib/python3/dist-packages/aiosmtpd/__init__.py', 'python3-aiosmtpd'],
+    ['/usr/share/asterisk/moh/macroform-cold_day.wav', 'asterisk-moh-opsound-wav'],
   ],
 };
 

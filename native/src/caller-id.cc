@@ -88,6 +88,25 @@ bool CidSender::Start(CidStandard standard, const std::string& number, const std
   return true;
 }
 
+bool CidSender::StartVmwi(CidStandard standard, bool on) {
+  active_ = false;
+  if (standard != CidStandard::kBell202 && standard != CidStandard::kV23) return false;
+  if (tx_) {
+    adsi_tx_free(tx_);
+    tx_ = nullptr;
+  }
+  tx_ = adsi_tx_init(nullptr, AdsiStandard(standard));
+  if (!tx_) return false;
+  bool bell = standard == CidStandard::kBell202;
+  uint8_t msg[16];
+  const uint8_t indicator = on ? 0xFF : 0x00;
+  int len = adsi_add_field(tx_, msg, -1, static_cast<uint8_t>(bell ? int{CLASS_MDMF_MSG_WAITING} : int{CLIP_MDMF_MSG_WAITING}), nullptr, 0);
+  len = adsi_add_field(tx_, msg, len, static_cast<uint8_t>(bell ? int{MCLASS_VISUAL_INDICATOR} : int{CLIP_VISUAL_INDICATOR}), &indicator, 1);
+  if (adsi_tx_put_message(tx_, msg, len) <= 0) return false;
+  active_ = true;
+  return true;
+}
+
 void CidSender::Fill(int16_t* out, int n) {
   int got = active_ ? adsi_tx(tx_, out, n) : 0;
   if (got < n) {
@@ -144,6 +163,7 @@ void CidReceiver::OnMessage(const uint8_t* msg, int len) {
   int field_len;
   int pos = -1;
   bool callerid = false;
+  bool waiting = false;  // an MDMF message-waiting message (VMWI), not a caller ID
   bool sdmf = false;
   bool hash_terminated = false;
   while ((pos = adsi_next_field(rx_, msg, len, pos, &type, &body, &field_len)) > 0) {
@@ -153,6 +173,12 @@ void CidReceiver::OnMessage(const uint8_t* msg, int len) {
                  type == CLIP_MDMF_CALLERID;
       sdmf = standard_ == CidStandard::kBell202 && type == CLASS_SDMF_CALLERID;
       hash_terminated = standard_ == CidStandard::kDtmf && type == CLIP_DTMF_HASH_TERMINATED;
+      waiting = standard_ != CidStandard::kDtmf && (type == CLASS_MDMF_MSG_WAITING || type == CLIP_MDMF_MSG_WAITING);
+      continue;
+    }
+    if (waiting) {
+      // Parameter 0x0B (visual indicator): 0xFF lamp on, 0x00 lamp off.
+      if (type == MCLASS_VISUAL_INDICATOR && field_len >= 1) vmwi_ = body[0] != 0 ? 1 : 0;
       continue;
     }
     std::string value(reinterpret_cast<const char*>(body), static_cast<size_t>(field_len > 0 ? field_len : 0));

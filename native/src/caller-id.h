@@ -29,7 +29,16 @@ class CidSender {
    */
   bool Start(CidStandard standard, const std::string& number, const std::string& name,
              CidAbsence absence = CidAbsence::kNone);
+  /**
+   * Queues a visual message waiting indicator (VMWI) spill: an FSK MDMF "message waiting"
+   * message (Bell 202: type 0x82; ETSI V.23: type 0x82) with the visual indicator parameter
+   * 0x0B set to 0xFF (on) or 0x00 (off), the on-hook transmission Bellcore GR-30 and ETSI
+   * EN 300 659 define. False for DTMF lines (no VMWI there) or when spandsp refused it.
+   */
+  bool StartVmwi(CidStandard standard, bool on);
   bool active() const { return active_; }
+  /** Drops a spill still playing (the phone went off hook). */
+  void Stop() { active_ = false; }
   /** Fills a block with spill audio (zeros after its end); clears active() when done. */
   void Fill(int16_t* out, int n);
 
@@ -52,6 +61,8 @@ class CidReceiver {
   const std::string& datetime() const { return taken_datetime_; }
   /** Why the number of the message Take() returned last was absent (kNone: it had one or no reason). */
   CidAbsence absence() const { return taken_absence_; }
+  /** The last VMWI message decoded: 1 on, 0 off, -1 none yet (kept across Init: it is the lamp). */
+  int vmwi() const { return vmwi_; }
 
   // spandsp callback target.
   void OnMessage(const uint8_t* msg, int len);
@@ -64,6 +75,7 @@ class CidReceiver {
   CidAbsence absence_ = CidAbsence::kNone;
   std::string taken_datetime_;
   CidAbsence taken_absence_ = CidAbsence::kNone;
+  int vmwi_ = -1;
 };
 
 /** Ringing with the country's cadence plus an optional caller-ID spill at the right moment. */

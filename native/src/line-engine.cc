@@ -60,6 +60,10 @@ struct LineEngine::PortState {
   bool busy_reported = false;  // this stretch of busy/congestion has been reported
   // FXS: the phone's hook as last reported.
   bool phone_offhook = false;
+  // FXS: a VMWI spill (message waiting lamp on/off) waiting for or playing to the on-hook phone.
+  CidSender vmwi;
+  bool vmwi_on = false;      // the lamp state last asked for
+  bool vmwi_resend = false;  // the phone went off hook mid-spill: send it again once on hook
   // The engine's block count when JS last read this port's audio: a port nobody reads (no call)
   // fills its ring, and what no longer fits is not "dropped", nobody was listening.
   static constexpr uint64_t kNeverRead = ~uint64_t{0};
@@ -303,6 +307,15 @@ void LineEngine::Apply(const EngineCommand& cmd) {
         p.tone.Stop();
       break;
     }
+    case EngineCommand::kVmwi:
+      // Sent on hook, outside ringing (ProcessBlock holds it back until then); a newer state
+      // replaces one not yet sent. DTMF lines have no VMWI: nothing is sent.
+      if (p.kind == PortKind::kFxs) {
+        p.vmwi_on = cmd.on;
+        p.vmwi_resend = false;
+        p.vmwi.StartVmwi(PortCid(index), cmd.on);
+      }
+      break;
     case EngineCommand::kDial:
       if (dtmf_tx_put(p.dtmf_tx, cmd.text.c_str(), static_cast<int>(cmd.text.size())) == 0) p.dialing = true;
       break;
@@ -323,6 +336,10 @@ void LineEngine::Emit(const LineEvent& ev) {
       return;  // a gone port has nothing to say
     } else if (ev.type == LineEventType::kOffhook) {
       p.phone_offhook = true;
+      if (p.vmwi.active()) {
+        p.vmwi.Stop();  // half a message is no message: the whole of it goes again on hook
+        p.vmwi_resend = true;
+      }
       if (p.ringer.active()) {
         p.ringer.Stop();
         p.ring_voltage = false;
@@ -335,6 +352,10 @@ void LineEngine::Emit(const LineEvent& ev) {
     } else if (ev.type == LineEventType::kOnhook) {
       p.phone_offhook = false;
       p.tone.Stop();  // a tone never outlives the call it was played to
+      if (p.vmwi_resend) {
+        p.vmwi_resend = false;
+        p.vmwi.StartVmwi(PortCid(static_cast<size_t>(ev.port) - 1), p.vmwi_on);
+      }
     }
   }
   events_++;
@@ -413,6 +434,8 @@ void LineEngine::ProcessBlock() {
       if (p.offhook || p.phone_offhook) underruns_++;
     }
     if (p.tone.active()) p.tone.Fill(out, kBlockSamples);
+    if (p.kind == PortKind::kFxs && p.vmwi.active() && !p.phone_offhook && !p.ringer.active() && !p.tone.active())
+      p.vmwi.Fill(out, kBlockSamples);  // on-hook data transmission: the lamp's FSK message
     if (p.kind == PortKind::kFxs && p.ringer.active()) {
       bool on = false, polarity = false;
       p.ringer.Step(&on, &polarity, out);  // writes the spill over `out` only while one plays

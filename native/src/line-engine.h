@@ -40,9 +40,9 @@ class EventSink {
 };
 
 struct EngineCommand {
-  enum Kind { kRing, kHook, kDial, kTone, kSim } kind = kSim;
+  enum Kind { kRing, kHook, kDial, kTone, kSim, kVmwi } kind = kSim;
   int port = 0;  // 1-based
-  bool on = false;
+  bool on = false;  // ring: ring or stop; hook: off hook; vmwi: lamp on
   std::string text;  // ring: number; dial: digits; tone: tone name ('' stops)
   std::string name;  // ring: name
   CidAbsence absence = CidAbsence::kNone;  // ring: why there is no number (withheld, unavailable)

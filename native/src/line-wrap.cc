@@ -245,6 +245,7 @@ Napi::Function LineWrap::Define(Napi::Env env) {
                          InstanceMethod<&LineWrap::Disconnect>("disconnect"),
                          InstanceMethod<&LineWrap::Dial>("dial"),
                          InstanceMethod<&LineWrap::PlayTone>("playTone"),
+                         InstanceMethod<&LineWrap::SetMessageWaiting>("setMessageWaiting"),
                          InstanceMethod<&LineWrap::Sim>("sim"),
                          InstanceMethod<&LineWrap::SimShow>("simShow"),
                          InstanceMethod<&LineWrap::Stats>("stats"),
@@ -525,7 +526,8 @@ Napi::Value LineWrap::Dial(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// playTone(port, 'dial'|'ringback'|'busy'|'congestion'|null): the country's tone, natively paced,
+// playTone(port, 'dial'|'dialrecall'|'ringback'|'busy'|'congestion'|null): the country's tone
+// (dialrecall: stutter dial tone, indications.conf's name), natively paced,
 // over whatever JS writes, until replaced or stopped (null) or the phone hangs up.
 Napi::Value LineWrap::PlayTone(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -534,8 +536,8 @@ Napi::Value LineWrap::PlayTone(const Napi::CallbackInfo& info) {
   std::string name;
   if (info.Length() > 1 && info[1].IsString()) {
     name = info[1].As<Napi::String>().Utf8Value();
-    if (name != "dial" && name != "ringback" && name != "busy" && name != "congestion") {
-      Throw(env, "lineEngine.playTone: tone must be dial, ringback, busy, congestion or null", true);
+    if (name != "dial" && name != "dialrecall" && name != "ringback" && name != "busy" && name != "congestion") {
+      Throw(env, "lineEngine.playTone: tone must be dial, dialrecall, ringback, busy, congestion or null", true);
       return env.Undefined();
     }
   } else if (info.Length() > 1 && !info[1].IsNull() && !info[1].IsUndefined()) {
@@ -546,6 +548,24 @@ Napi::Value LineWrap::PlayTone(const Napi::CallbackInfo& info) {
   cmd.kind = EngineCommand::kTone;
   cmd.port = static_cast<int>(index) + 1;
   cmd.text = name;
+  state_->engine->Post(std::move(cmd));
+  return env.Undefined();
+}
+
+// setMessageWaiting(port, on): FXS: send the phone an FSK VMWI message (lamp on/off) while it is on
+// hook and not ringing (Bell 202 or V.23 per the port's caller-ID standard; DTMF lines: nothing).
+Napi::Value LineWrap::SetMessageWaiting(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t index;
+  if (!PortArg(info, "lineEngine.setMessageWaiting", &index)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsBoolean()) {
+    Throw(env, "lineEngine.setMessageWaiting: expected (port, on: boolean)", true);
+    return env.Undefined();
+  }
+  EngineCommand cmd;
+  cmd.kind = EngineCommand::kVmwi;
+  cmd.port = static_cast<int>(index) + 1;
+  cmd.on = info[1].As<Napi::Boolean>().Value();
   state_->engine->Post(std::move(cmd));
   return env.Undefined();
 }
@@ -648,6 +668,7 @@ Napi::Value LineWrap::SimShow(const Napi::CallbackInfo& info) {
     o.Set("callerNumber", st[i].cid_number);
     o.Set("callerName", st[i].cid_name);
     o.Set("callerAbsence", st[i].cid_absence);
+    o.Set("vmwi", st[i].vmwi);
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;

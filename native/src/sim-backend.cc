@@ -342,6 +342,7 @@ void SimBackend::Publish() {
       s.cid_absence = p.cid_absence == CidAbsence::kWithheld      ? "withheld"
                       : p.cid_absence == CidAbsence::kUnavailable ? "unavailable"
                                                                   : "";
+      s.vmwi = p.cid_rx.vmwi() == 1 ? "on" : p.cid_rx.vmwi() == 0 ? "off" : "";
     } else {
       s.state = p.down ? "down" : p.busy ? "busy" : p.offhook ? "offhook" : p.ringer.active() ? "ringing" : "idle";
       s.hears = p.busy ? "busy" : p.tone.active() ? "dial" : "silence";

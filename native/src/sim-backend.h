@@ -38,6 +38,7 @@ struct SimPortStatus {
   std::string digits;   // phone: DTMF it heard; line: digits the PBX dialed
   std::string cid_number, cid_name;  // phone: caller ID it displayed
   std::string cid_absence;           // phone: "withheld" / "unavailable" when it displayed no number
+  std::string vmwi;                  // phone: message waiting lamp from FSK VMWI: "on", "off", "" (none received)
 };
 
 class SimBackend : public PortBackend {

@@ -233,6 +233,12 @@ std::string ToneClassifier::Name() const {
   // Silence that fits a pause but has no burst behind it yet is just silence.
   if (run_class_ == -1 && best == 0) return "silence";
   if (winners == 1) return winner->name;
+  // Stutter dial tone (indications.conf's dialrecall) ends in steady dial tone: with no burst of
+  // its stutter remembered the two sound the same, and that is a dial tone.
+  bool only_dial = true;
+  for (const ToneDef& t : *tones_)
+    if (Score(t) == best && t.name != "dial" && t.name != "dialrecall") only_dial = false;
+  if (only_dial) return "dial";
   // Busy and congestion that only differ in what a 20 ms block cannot hear (Australia's 425 vs
   // 420 Hz; its real congestion differs in level) are both "the call failed": say busy, so an
   // FXO port still hangs up, rather than nothing.

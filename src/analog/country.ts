@@ -54,7 +54,7 @@ const TONE_NAMES: ToneName[] = ['dial', 'ringback', 'busy', 'congestion'];
 /** The tone table in the engine's form: one or two frequencies per part, 0 ms = forever. */
 export function engineTones(country: string): NativeToneDef[] {
   const table = COUNTRY_TONES[country] ?? COUNTRY_TONES[DEFAULT_COUNTRY]!;
-  return TONE_NAMES.map((name) => ({
+  const tones: NativeToneDef[] = TONE_NAMES.map((name) => ({
     name,
     parts: parseToneSpec(table[name]).map((p) => ({
       f1: p.frequencies[0] ?? 0,
@@ -62,6 +62,21 @@ export function engineTones(country: string): NativeToneDef[] {
       ms: p.durationMs ?? 0,
     })),
   }));
+  tones.push({ name: 'dialrecall', parts: stutterParts(tones[0]!.parts) });
+  return tones;
+}
+
+/**
+ * Stutter dial tone, what chan_dahdi plays to an FXS phone whose mailbox has new messages
+ * (indications.conf `dialrecall`): three 100 ms bursts of the dial tone's frequencies with
+ * 100 ms gaps, then steady dial tone. Built from the country's dial tone so every country has
+ * one; a cadenced dial tone (Italy) continues steady at its frequencies.
+ */
+function stutterParts(dial: readonly { f1: number; f2: number }[]): { f1: number; f2: number; ms: number }[] {
+  const first = dial.find((p) => p.f1 !== 0 || p.f2 !== 0) ?? { f1: 350, f2: 440 };
+  const burst = { f1: first.f1, f2: first.f2, ms: 100 };
+  const gap = { f1: 0, f2: 0, ms: 100 };
+  return [burst, gap, { ...burst }, { ...gap }, { ...burst }, { ...gap }, { f1: first.f1, f2: first.f2, ms: 0 }];
 }
 
 /** Line settings for `country` (lower case, as pbx.conf's [system] country); unknown -> us tones. */

@@ -70,6 +70,8 @@ export class AnalogEngine {
   private readonly native: NativeLineEngine;
   private readonly nativeIndex = new Map<number, number>();
   private listeners: AnalogListener[] = [];
+  /** FXS ports whose mailbox has new messages (stutter dial tone). */
+  private readonly waiting = new Set<number>();
   private active = false;
 
   constructor(binding: LineBinding, options: AnalogEngineOptions) {
@@ -157,9 +159,29 @@ export class AnalogEngine {
     this.native.dial(this.index(port), digits);
   }
 
-  /** Plays the country's tone natively (dial, ringback, busy, congestion) or stops it (null). */
+  /**
+   * Plays the country's tone natively (dial, ringback, busy, congestion) or stops it (null). Dial
+   * tone on an FXS port whose mailbox has new messages is stutter dial tone (chan_dahdi plays
+   * `dialrecall` then), so every caller of playTone gets it without knowing about voicemail.
+   */
   playTone(port: number, tone: 'dial' | 'ringback' | 'busy' | 'congestion' | null): void {
-    this.native.playTone(this.index(port), tone);
+    this.native.playTone(this.index(port), tone === 'dial' && this.waiting.has(port) ? 'dialrecall' : tone);
+  }
+
+  /**
+   * FXS: the port's mailbox has new messages (or no longer has): the next dial tone stutters,
+   * and the phone gets an FSK VMWI message for its lamp (on hook; addons built before it: the
+   * stutter only).
+   */
+  setMessageWaiting(port: number, on: boolean): void {
+    const index = this.index(port);
+    if (on) this.waiting.add(port);
+    else this.waiting.delete(port);
+    this.native.setMessageWaiting?.(index, on);
+  }
+
+  messageWaiting(port: number): boolean {
+    return this.waiting.has(port);
   }
 
   sim(command: NativeSimCommand): void {

@@ -7,6 +7,7 @@ import type { NativeSimPortStatus } from '../platform/native.ts';
 
 const HEARS: Readonly<Record<string, string>> = {
   dial: 'dial tone',
+  dialrecall: 'stutter dial',
   ringback: 'ringback',
   busy: 'busy tone',
   congestion: 'congestion tone',
@@ -28,6 +29,7 @@ export function formatSimShow(ports: readonly NativeSimPortStatus[]): string {
     const what = p.kind === 'fxs' ? 'phone' : 'line';
     const hears = p.kind === 'fxs' ? (HEARS[p.hears] ?? p.hears) : p.hears === 'silence' ? '-' : `plays ${HEARS[p.hears] ?? p.hears}`;
     const extra: string[] = [];
+    if (p.vmwi) extra.push(`VMWI ${p.vmwi}`);
     if (p.digits) extra.push(p.kind === 'fxs' ? `heard DTMF ${p.digits}` : `PBX dialed ${p.digits}`);
     if (p.callerAbsence) extra.push(`CID ${p.callerAbsence}${p.callerName ? ` "${p.callerName}"` : ''}`);
     else if (p.callerNumber || p.callerName) extra.push(`CID ${p.callerNumber} "${p.callerName}"`);

@@ -12,6 +12,10 @@
  * Callers and legs are SIP or DAHDI (analog) channels. Two RTP legs are bridged by the packet
  * relay; when either has no RTP (an analog port) a frame bridge moves 20 ms frames on the media
  * clock instead.
+ *
+ * Music (Dial's `m`): the caller hears `music` (early media) instead of ringback until a leg
+ * answers or Dial ends. Hold: when either bridged leg's phone holds the call, the bridge plays
+ * `holdMusic` to the other until it resumes.
  */
 import type { Clock, TimerHandle } from '../platform/clock.ts';
 import type { SipChannel } from '../channels/sip-channel.ts';
@@ -19,7 +23,7 @@ import type { SipDriver } from '../channels/sip-driver.ts';
 import type { DahdiChannel } from '../channels/dahdi-channel.ts';
 import type { DahdiDriver } from '../channels/dahdi-driver.ts';
 import type { MediaClock } from '../media/clock.ts';
-import { Bridge } from '../core/bridge.ts';
+import { Bridge, type HoldSource } from '../core/bridge.ts';
 import { FrameBridge } from '../core/frame-bridge.ts';
 import { HANGUP_CAUSES, causeName, dialStatusForCause, type HangupCause } from '../core/hangup-causes.ts';
 
@@ -45,6 +49,10 @@ export interface DialOptions {
   dahdi?: DahdiDriver;
   /** Paces the frame bridge between a leg without RTP and the other (required for DAHDI). */
   mediaClock?: MediaClock;
+  /** Dial's `m`: what the caller hears instead of ringback until the answer. */
+  music?: HoldSource;
+  /** What the other party hears while `holder` holds the bridged call (music on hold). */
+  holdMusic?(holder: DialChannel, held: DialChannel): HoldSource | undefined;
   /** Called with the bridge once a leg answered (tests and the console look at it). */
   onBridge?(bridge: Bridge): void;
   log?(message: string): void;
@@ -93,6 +101,11 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
     let requesting = true;
     let timer: TimerHandle | undefined;
     let winner: DialChannel | undefined;
+    let stopMusic: (() => void) | undefined;
+    const endMusic = (): void => {
+      stopMusic?.();
+      stopMusic = undefined;
+    };
 
     const setTimes = (answeredAt?: number): void => {
       const now = o.clock.now();
@@ -103,6 +116,7 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
       if (done) return;
       done = true;
       timer?.cancel();
+      endMusic();
       for (const leg of legs) leg.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
       caller.variables.set('DIALSTATUS', status);
       setTimes();
@@ -125,6 +139,7 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
       done = true;
       winner = leg;
       timer?.cancel();
+      endMusic();
       for (const other of legs) if (other !== leg) other.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
       caller.variables.set('DIALSTATUS', 'ANSWER');
       caller.answer();
@@ -133,10 +148,16 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
       const bridge = new Bridge(caller, leg, undefined, o.continueOnCalleeHangup ? caller : undefined);
       o.onBridge?.(bridge);
       const frames = frameBridgeFor(caller, leg, o);
+      bridge.frames = frames;
+      const holdWatch = [caller, leg].map((holder) => {
+        const held = holder === caller ? leg : caller;
+        return holder.onHoldChange((holding) => (holding ? bridge.hold(holder, o.holdMusic?.(holder, held)) : bridge.unhold(holder)));
+      });
       let over = false;
       const end = (): void => {
         if (over) return;
         over = true;
+        for (const off of holdWatch) off();
         frames?.stop();
         setTimes(answeredAt);
         resolve({ status: 'ANSWER', answered: true });
@@ -146,7 +167,13 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
     };
 
     caller.onHangup(() => finish('CANCEL', undefined));
-    if (o.ringback) caller.ringing();
+    if (o.music) {
+      // Early media (chan_sip sends 183 with the first frame on an unanswered call).
+      caller.progress();
+      const media = caller.media;
+      if (media) stopMusic = o.music(caller.format === 'alaw' ? 'alaw' : caller.format === 'slin' ? 'slin' : 'ulaw', (f) => media.send(f));
+      if (!stopMusic) caller.ringing();
+    } else if (o.ringback) caller.ringing();
     if (o.timeoutMs !== undefined) {
       const ms = o.timeoutMs;
       timer = o.clock.setTimeout(() => {
@@ -162,7 +189,8 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
           onRinging: (leg: DialChannel) => {
             if (done) return;
             o.log?.(`${leg.name} is ringing`);
-            caller.ringing();
+            // With music playing a 180 would make the phone play its own ringback over it.
+            if (!stopMusic) caller.ringing();
           },
           onAnswered: answered,
           onEnded: (leg: DialChannel, cause: HangupCause) => {

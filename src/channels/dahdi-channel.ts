@@ -218,6 +218,9 @@ export class DahdiChannel implements Channel {
   readonly media: PortMedia;
   private readonly listeners: ((cause: HangupCause) => void)[] = [];
   private readonly hangupController = new AbortController();
+  private readonly holdListeners = new Set<(holding: boolean) => void>();
+  /** The phone holds the call (a hook flash during the call; the next flash takes it back). */
+  holding = false;
 
   constructor(private readonly o: DahdiChannelOptions) {
     this.port = o.port;
@@ -278,6 +281,22 @@ export class DahdiChannel implements Channel {
     this.state = 'Up';
   }
 
+  /** Hear the phone put the call on hold (true) and take it back (false). */
+  onHoldChange(cb: (holding: boolean) => void): () => void {
+    this.holdListeners.add(cb);
+    return () => this.holdListeners.delete(cb);
+  }
+
+  /**
+   * A hook flash in an answered call: hold, and the next flash resumes (chan_dahdi's flash
+   * without a three-way call or transfer: the other party hears music on hold meanwhile).
+   */
+  flash(): void {
+    if (this.ended || this.state !== 'Up') return;
+    this.holding = !this.holding;
+    for (const l of [...this.holdListeners]) l(this.holding);
+  }
+
   hangup(cause: HangupCause): void {
     if (this.ended) return;
     this.o.signalling.hangup(this, cause);
@@ -290,6 +309,7 @@ export class DahdiChannel implements Channel {
     this.cause = cause;
     this.o.registry.remove(this);
     this.media.detach();
+    this.holdListeners.clear();
     this.hangupController.abort(new Error(`${this.name} hung up`));
     for (const l of this.listeners.splice(0)) l(cause);
   }

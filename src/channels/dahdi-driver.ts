@@ -280,6 +280,13 @@ export class DahdiDriver {
         slot.events?.onAnswered?.(ch);
       },
       onHangup: () => slot.call?.finish(HANGUP_CAUSES.NORMAL_CLEARING),
+      // A flash in a call holds it (the other party hears music), the next one takes it back.
+      onFlash: () => {
+        const ch = slot.call;
+        if (!ch) return;
+        ch.flash();
+        this.o.log.verbose(3, `${ch.name} ${ch.holding ? 'put the call on hold (flash)' : 'took the call off hold (flash)'}`);
+      },
     });
   }
 

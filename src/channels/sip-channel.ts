@@ -87,8 +87,6 @@ export class SipChannel implements Channel {
   localSdp: LocalSdp | undefined;
   /** The peer's media direction as it last said (sendonly/inactive: it holds the call). */
   remoteDirection: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' = 'sendrecv';
-  /** The direction the far leg asked for, passed on to this one (hold passed through the PBX). */
-  passedDirection: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' = 'sendrecv';
   /** Max-Forwards of the request that created the leg; outgoing legs get one less (RFC 3261 16.6). */
   readonly maxForwards: number;
   /** The SIP message that last moved this leg (`sip show channels` Last Message). */
@@ -102,6 +100,7 @@ export class SipChannel implements Channel {
   private readonly listeners: ((cause: HangupCause) => void)[] = [];
   private readonly hangupController = new AbortController();
   private channelMedia: RtpChannelMedia | undefined;
+  private readonly holdListeners = new Set<(holding: boolean) => void>();
 
   constructor(private readonly o: SipChannelOptions) {
     this.name = o.name;
@@ -163,9 +162,28 @@ export class SipChannel implements Channel {
     this.applyRtpTimeout();
   }
 
-  /** On hold in either direction (Asterisk's rtpholdtimeout applies instead of rtptimeout). */
+  /** This leg's phone holds the call (its last offer said sendonly or inactive, or c=0.0.0.0). */
+  get holding(): boolean {
+    return this.remoteDirection === 'sendonly' || this.remoteDirection === 'inactive';
+  }
+
+  /** Hear this leg's phone put the call on hold (true) and take it back (false). */
+  onHoldChange(cb: (holding: boolean) => void): () => void {
+    this.holdListeners.add(cb);
+    return () => this.holdListeners.delete(cb);
+  }
+
+  /** The driver saw the phone's direction change: tell the bridge when hold starts or ends. */
+  setRemoteDirection(direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive'): void {
+    const was = this.holding;
+    this.remoteDirection = direction;
+    this.applyRtpTimeout();
+    if (this.holding !== was) for (const l of [...this.holdListeners]) l(this.holding);
+  }
+
+  /** On hold (Asterisk's rtpholdtimeout applies instead of rtptimeout; `sip show channels` Hold). */
   get onHold(): boolean {
-    return this.remoteDirection !== 'sendrecv' || this.passedDirection !== 'sendrecv';
+    return this.remoteDirection !== 'sendrecv';
   }
 
   /** The seconds-without-RTP limit that applies now (hold or not); 0 when none. */
@@ -204,6 +222,7 @@ export class SipChannel implements Channel {
     this.cause = cause;
     this.o.registry.remove(this);
     this.channelMedia?.detach();
+    this.holdListeners.clear();
     this.hangupController.abort(new Error(`${this.name} hung up`));
     const rtp = this.rtp;
     if (rtp) {

@@ -8,11 +8,11 @@
  * count towards the source's ban. Media always flows through the PBX (canreinvite=no): each leg
  * gets an RTP port pair from pbx.conf `rtp = START-END`.
  *
- * Mid-call: a re-INVITE or UPDATE is answered at once with our SDP (same port and codec); a
- * change of direction (hold: `a=sendonly`/`inactive`, unhold: `sendrecv`) is passed on to the
- * bridged leg as a re-INVITE with the same direction, as a B2BUA must since the media stays
- * here. Max-Forwards: 0 gets 483 Too Many Hops, outgoing legs carry the incoming value less
- * one. Loops (RFC 3261 8.2.2.2): an INVITE that is one of our own outgoing legs coming back
+ * Mid-call: a re-INVITE or UPDATE is answered at once with our SDP (same port and codec, the
+ * mirrored direction). Hold is Asterisk's: a phone's `a=sendonly`/`inactive` (or c=0.0.0.0) is
+ * answered here and reported to the channel's hold listeners (the bridge then plays music on
+ * hold to the other party); `sendrecv` takes the call back. The other leg gets no re-INVITE.
+ * Max-Forwards: 0 gets 483 Too Many Hops, outgoing legs carry the incoming value less one. Loops (RFC 3261 8.2.2.2): an INVITE that is one of our own outgoing legs coming back
  * (chan_sip's "call to ourself") or a copy of a call in progress arriving by another path (a
  * merged request: same Call-ID, From tag and CSeq, another branch) gets 482 Loop Detected.
  */
@@ -315,7 +315,7 @@ export class SipDriver {
     if (!rtp || !ch.format || !local || ch.ended) return { status: 488, reason: 'Not Acceptable Here' };
     if (offerText === undefined) {
       // RFC 3261 14.2: a re-INVITE without SDP asks for our offer.
-      const offer = this.localOffer(ch, ch.passedDirection);
+      const offer = this.localOffer(ch, 'sendrecv');
       local.pendingAckOffer = true;
       return { sdp: serializeSdp(offer) };
     }
@@ -328,7 +328,6 @@ export class SipDriver {
         sessionVersion: ++local.version,
         username: 'pbx',
         allow: [ch.format],
-        direction: ch.passedDirection,
       });
     } catch (e) {
       if (e instanceof SipError) return { status: e.status, reason: e.reason };
@@ -337,11 +336,8 @@ export class SipDriver {
     this.useRemote(ch, neg);
     const direction = effectiveDirection(neg);
     if (direction !== ch.remoteDirection) {
-      ch.remoteDirection = direction;
       this.o.log.verbose(3, `${ch.name} ${direction === 'sendrecv' ? 'took the call off hold' : `put the call on hold (${direction})`}`);
-      ch.applyRtpTimeout();
-      const other = ch.bridgedTo !== undefined ? this.channels.get(ch.bridgedTo) : undefined;
-      if (other instanceof SipChannel && !other.ended) this.passDirection(other, direction);
+      ch.setRemoteDirection(direction);
     }
     return { sdp: serializeSdp(neg.answer) };
   }
@@ -390,42 +386,6 @@ export class SipDriver {
     }
     if (neg.telephoneEventPt !== undefined) rtp.telephoneEventPt = neg.telephoneEventPt;
     if (neg.receiveTelephoneEventPt !== undefined) rtp.receiveTelephoneEventPt = neg.receiveTelephoneEventPt;
-  }
-
-  /** Hold or unhold passed on: a re-INVITE to `leg` with the direction its far side asked for. */
-  private passDirection(leg: SipChannel, direction: Direction, retry = true): void {
-    leg.passedDirection = direction;
-    leg.applyRtpTimeout();
-    if (leg.state !== 'Up' || !leg.session || !leg.rtp || !leg.localSdp) return;
-    const offer = this.localOffer(leg, direction);
-    leg.lastMessage = 'Tx: INVITE';
-    leg.session.reinvite(serializeSdp(offer)).then(
-      (r) => {
-        if (leg.ended) return;
-        if (!r.ok && r.status === 491 && retry) {
-          // RFC 3261 14.1 glare: try once more after 2.1-4 s when the Call-ID is ours (our
-          // outgoing leg), else after 0-2 s, if nothing changed meanwhile.
-          const ours = leg.direction === 'outbound';
-          const delay = ours ? 2100 + Math.random() * 1900 : Math.random() * 2000;
-          const timer = this.o.clock.setTimeout(() => {
-            if (!leg.ended && leg.passedDirection === direction) this.passDirection(leg, direction, false);
-          }, delay);
-          leg.onHangup(() => timer.cancel());
-          return;
-        }
-        if (!r.ok) {
-          this.o.log.warning(`${leg.name}: re-INVITE (${direction}) answered ${r.status} ${r.reason}`);
-          return;
-        }
-        if (r.sdp === undefined) return;
-        try {
-          this.useRemote(leg, parseAnswer(offer, parseSdp(r.sdp)));
-        } catch (e) {
-          this.o.log.warning(`${leg.name}: unusable answer to re-INVITE: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      },
-      (e: unknown) => this.o.log.error(`${leg.name}: re-INVITE failed: ${e instanceof Error ? e.message : String(e)}`),
-    );
   }
 
   /**

@@ -122,6 +122,18 @@ verbose = 3
 ; Dial 600 for the echo test, 500 for the demo menu (extensions.conf next to this file).
 2000 = amber-kettle-42, Alice
 2001 = velvet-harbor-17, Bob
+; A third field gives the mailbox an email address:  2000 = amber-kettle-42, Alice, alice@example.com
+
+[voicemail]
+; Voicemail PINs. A box without a PIN opens only from its own phone, so nobody can guess
+; their way in; a PIN lets you listen from any phone. It must not be guessable (at least
+; 4 digits, no 1234 or 0000, not the extension) or the PBX refuses to start.
+2000 = 739184
+; Mail each new message (with the recording attached) through your mail server:
+;   smtp = mail.example.com:587        (465 means TLS from the start)
+;   smtpuser = pbx@example.com
+;   smtppassword = <password>
+;   serveremail = pbx@example.com      (the From address)
 
 [analog]
 ; Analog ports: FXS ports take a phone, FXO ports take a line from the exchange.

@@ -17,3 +17,5 @@ export {
 } from './conf-parser.ts';
 export { closest, didYouMean, where, type Origin } from './diagnostics.ts';
 export * from './model.ts';
+export * from './voicemail-model.ts';
+export { readVoicemailConf, loadVoicemailConf, emptyVoicemailConfig, pinWeakness, VOICEMAIL_CONF } from './voicemail-conf.ts';

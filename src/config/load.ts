@@ -1,9 +1,9 @@
 /**
- * Load and validate a whole configuration: pbx.conf (required), sip.conf and chan_dahdi.conf or
- * zapata.conf (optional), from a directory or from an in-memory file map (tests, the built-in
+ * Load and validate a whole configuration: pbx.conf (required), sip.conf, chan_dahdi.conf or
+ * zapata.conf, voicemail.conf (optional), from a directory or from an in-memory file map (tests, the built-in
  * demo). Validation is total: the
  * model is returned only when there is no error at all, so a reload either applies everything or
- * keeps the running configuration. Other Asterisk files (extensions.conf, voicemail.conf...) are
+ * keeps the running configuration. Other Asterisk files (extensions.conf...) are
  * read by their own layers; their presence does not matter here.
  */
 import type { ConfigError } from '../core/errors.ts';
@@ -15,6 +15,8 @@ import { defaultSipGeneral, type PbxConfig, type SipPeer } from './model.ts';
 import { phonePeer, readPbxConf } from './pbx-conf.ts';
 import { readSipConf } from './sip-conf.ts';
 import { loadChanDahdi } from './chan-dahdi-conf.ts';
+import { loadMusicOnHold } from './musiconhold-conf.ts';
+import { loadVoicemailConf, readVoicemailConf } from './voicemail-conf.ts';
 
 export const PBX_CONF = 'pbx.conf';
 export const SIP_CONF = 'sip.conf';
@@ -67,7 +69,14 @@ export function loadConfig(source: ConfigSource): LoadResult {
   }
   for (const [name, peer] of sipPart.peers) peers.set(name, peer);
 
-  const sources = [...pbx.conf.files, ...sip.conf.files, ...dahdi.files];
+  // musiconhold.conf is optional: without it the built-in `default` class plays Debian's files.
+  const moh = loadMusicOnHold(io, diag);
+
+  // voicemail.conf is optional too; the phones' boxes and pbx.conf [voicemail] merge into it.
+  const vm = loadVoicemailConf(io, diag);
+  const voicemail = readVoicemailConf({ ...(vm.conf ? { conf: vm.conf } : {}), ...(part.voicemail ? { pbx: part.voicemail } : {}), phones: part.phones }, diag);
+
+  const sources = [...pbx.conf.files, ...sip.conf.files, ...dahdi.files, ...moh.files, ...vm.files];
   const errors = sortByPlace(diag.errors, sources);
   const warnings = sortByPlace(diag.warnings, sources);
   if (errors.length > 0) return { errors, warnings };
@@ -78,8 +87,9 @@ export function loadConfig(source: ConfigSource): LoadResult {
     phones: part.phones,
     peers,
     trunks: part.trunks,
-    ...(part.voicemail ? { voicemail: part.voicemail } : {}),
+    voicemail,
     ...(part.analog ? { analog: part.analog } : {}),
+    musicOnHold: moh.config,
     sources,
   };
   return { config, errors, warnings };

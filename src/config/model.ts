@@ -5,6 +5,8 @@
  */
 import type { ConfSection } from './conf-parser.ts';
 import type { Origin } from './diagnostics.ts';
+import type { VoicemailConfig } from './voicemail-model.ts';
+import type { MusicOnHoldConfig } from './musiconhold-conf.ts';
 
 export type { Origin } from './diagnostics.ts';
 
@@ -143,6 +145,10 @@ export interface SipPeer {
   callgroup: number[];
   pickupgroup: number[];
   musicclass?: string;
+  /** sip.conf `mohsuggest`: the class the other party hears when this peer holds the call. */
+  mohsuggest?: string;
+  /** sip.conf `mohinterpret`: the class this peer hears when the other party holds it. */
+  mohinterpret?: string;
   description?: string;
   /** sip.conf `rtptimeout`/`rtpholdtimeout` for this peer; absent: [general]'s. */
   rtpTimeout?: number;
@@ -162,6 +168,8 @@ export interface Phone {
   name?: string;
   /** `EXT@default`: every phone gets a voicemail box. */
   mailbox: string;
+  /** Third field of the line (`2000 = secret, Joe Bloggs, joe@example.com`): the box's notification address. */
+  email?: string;
   origin: Origin;
 }
 
@@ -176,10 +184,12 @@ export interface PbxConfig {
   peers: Map<string, SipPeer>;
   /** pbx.conf [trunk NAME] sections, raw until the trunk layer models them. */
   trunks: Map<string, ConfSection>;
-  /** pbx.conf [voicemail], raw. */
-  voicemail?: ConfSection;
+  /** voicemail.conf merged with the phones' mailboxes and pbx.conf [voicemail] (voicemail-conf.ts). */
+  voicemail: VoicemailConfig;
   /** pbx.conf [analog]: the analog ports (analog-conf.ts reads it). */
   analog?: AnalogConfig;
+  /** musiconhold.conf classes (absent in hand-built configs: the built-in `default` applies). */
+  musicOnHold?: MusicOnHoldConfig;
   /** Every file read, relative to the config directory, pbx.conf first. */
   sources: string[];
 }

@@ -1,8 +1,8 @@
 /**
  * pbx.conf: the minimal file a user edits. `[system]` holds the box settings, `[phones]` one line
- * per phone (`2000 = secret, Joe Bloggs`), from which a SIP peer and a mailbox are derived.
- * `[analog]` (analog-conf.ts) lists the analog ports; `[trunk NAME]` and `[voicemail]` are
- * accepted and kept raw for the layers that will model them.
+ * per phone (`2000 = secret, Joe Bloggs[, email]`), from which a SIP peer and a mailbox are derived.
+ * `[analog]` (analog-conf.ts) lists the analog ports; `[voicemail]` (PINs, SMTP) is handed raw
+ * to voicemail-conf.ts; `[trunk NAME]` is kept raw for the layer that will model it.
  */
 import type { ConfEntry, ConfFile, ConfSection } from './conf-parser.ts';
 import { normalizePath } from './conf-parser.ts';
@@ -20,6 +20,7 @@ import {
   type AnalogConfig,
 } from './model.ts';
 import { readAnalog } from './analog-conf.ts';
+import { isEmailAddress } from './voicemail-conf.ts';
 import type { ChanDahdiRead } from './chan-dahdi-conf.ts';
 import { isIPv4, isIPv6, isHostname, parseHostPort, parseInteger, parsePort, sameIPv4Subnet, splitList } from './values.ts';
 import { fileExists, isDirectory, paths } from '../platform/fs.ts';
@@ -323,7 +324,18 @@ function readPhones(entries: ConfEntry[], diag: Diagnostics): Map<string, Phone>
     const comma = e.value.indexOf(',');
     const secret = (comma < 0 ? e.value : e.value.slice(0, comma)).trim();
     let name = comma < 0 ? '' : e.value.slice(comma + 1).trim();
+    // Optional third field, the mailbox's email. A name may hold commas ("Bloggs, Joe"), so only a
+    // last field with an '@' in it is taken as the address.
+    // `2000 = secret, joe@example.com` (no name) is taken as the address too.
+    const lastComma = name.lastIndexOf(',');
+    const tail = name.slice(lastComma + 1).trim();
+    const email = (lastComma >= 0 && tail.includes('@')) || (lastComma < 0 && isEmailAddress(tail)) ? tail : undefined;
+    if (email !== undefined) name = lastComma < 0 ? '' : name.slice(0, lastComma).trim();
     if (/^".*"$/.test(name)) name = name.slice(1, -1).trim();
+    if (email !== undefined && !isEmailAddress(email)) {
+      diag.error(at, `phone ${ext}: '${email}' is not an email address (expected '${ext} = secret, Name, user@example.com')`);
+      continue;
+    }
     if (secret === '') {
       diag.error(at, `phone ${ext} has no secret (expected '${ext} = secret, Name')`);
       continue;
@@ -340,6 +352,7 @@ function readPhones(entries: ConfEntry[], diag: Diagnostics): Map<string, Phone>
       secret,
       ...(name ? { name } : {}),
       mailbox: `${ext}@${PHONES_MAILBOX_CONTEXT}`,
+      ...(email !== undefined ? { email } : {}),
       origin: at,
     });
   }

@@ -120,7 +120,7 @@ interface CommonFields extends PeerDefaults {
 
 const OPTIONAL_PEER_FIELDS = [
   'port', 'secret', 'md5secret', 'defaultuser', 'callerid', 'mailbox', 'fromuser', 'fromdomain', 'callLimit',
-  'accountcode', 'defaultip', 'outboundproxy', 'musicclass', 'description', 'rtpTimeout', 'rtpHoldTimeout',
+  'accountcode', 'defaultip', 'outboundproxy', 'musicclass', 'mohsuggest', 'mohinterpret', 'description', 'rtpTimeout', 'rtpHoldTimeout',
 ] as const satisfies readonly (keyof SipPeer & keyof PeerDraft)[];
 
 /** What a peer looks like while its entries are applied; checked and completed by finishPeer. */
@@ -145,6 +145,8 @@ interface PeerDraft extends CommonFields {
   callgroup: number[];
   pickupgroup: number[];
   musicclass?: string;
+  mohsuggest?: string;
+  mohinterpret?: string;
   description?: string;
   rtpTimeout?: number;
   rtpHoldTimeout?: number;
@@ -674,9 +676,13 @@ function applyPeerOnly(draft: PeerDraft, key: string, e: ConfEntry, diag: Diagno
       break;
     }
     case 'musicclass':
-    case 'mohsuggest':
-    case 'mohinterpret':
       draft.musicclass = v;
+      break;
+    case 'mohsuggest':
+      draft.mohsuggest = v;
+      break;
+    case 'mohinterpret':
+      draft.mohinterpret = v;
       break;
     case 'description':
       draft.description = v;

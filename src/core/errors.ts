@@ -66,6 +66,8 @@ export const ERROR_CODES = {
   DIALPLAN_STEP_LIMIT: 'a channel ran more dialplan steps than extensions.conf [general] maxsteps allows (runaway loop stopped)',
   DB_FULL: 'the AstDB reached its configured size bound; the write was refused',
   DB_INVALID: 'an AstDB family, key or value is empty, not printable, or too long; the write was refused',
+  VM_FULL: 'a voicemail folder holds maxmsg messages or a mailbox/spool byte cap is reached; the message was refused',
+  VM_INVALID: 'a voicemail context, mailbox, folder, greeting or format name cannot be used in the spool, or the message is gone',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -43,12 +43,14 @@ export interface FrameBridgeOptions {
 interface Direction {
   queue: AudioFrame[];
   primed: boolean;
+  /** Held: this leg's audio is not passed on (the other leg hears music on hold instead). */
+  paused: boolean;
 }
 
 export class FrameBridge {
   readonly stats: FrameBridgeStats = { aToB: 0, bToA: 0, dropped: 0, digits: 0 };
-  private readonly fromA: Direction = { queue: [], primed: false };
-  private readonly fromB: Direction = { queue: [], primed: false };
+  private readonly fromA: Direction = { queue: [], primed: false, paused: false };
+  private readonly fromB: Direction = { queue: [], primed: false, paused: false };
   private readonly offs: (() => void)[] = [];
   private readonly maxQueued: number;
   private readonly primeFrames: number;
@@ -84,8 +86,21 @@ export class FrameBridge {
     this.fromB.queue.length = 0;
   }
 
+  /** Stop passing leg `from`'s audio to the other (hold); what was queued is dropped. */
+  pause(from: 'a' | 'b'): void {
+    const d = from === 'a' ? this.fromA : this.fromB;
+    d.paused = true;
+    d.queue.length = 0;
+    d.primed = false;
+  }
+
+  /** Pass leg `from`'s audio again (resume). */
+  resume(from: 'a' | 'b'): void {
+    (from === 'a' ? this.fromA : this.fromB).paused = false;
+  }
+
   private queue(d: Direction, frame: AudioFrame): void {
-    if (this.stopped) return;
+    if (this.stopped || d.paused) return;
     const q = d.queue;
     // Copy: an RTP session hands out a view of its receive buffer, reused for the next packet.
     q.push(frame.format === 'slin' ? { ...frame, data: frame.data.slice() } : { ...frame, data: frame.data.slice() });

@@ -7,6 +7,7 @@
  */
 import type { HangupCause } from '../core/hangup-causes.ts';
 import type { AudioFrame, MediaFormat } from '../media/frame.ts';
+import type { VoicemailRuntime } from '../apps/voicemail/runtime.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The model (parse/ produces it, match/ answers questions about it)
@@ -181,6 +182,8 @@ export interface FunctionEnv {
   /** Reads a file's text (STAT/READFILE); undefined when missing. */
   stat?(path: string): { size: number; mtimeMs: number; isDirectory: boolean } | undefined;
   log(level: 'warning' | 'notice' | 'verbose', message: string): void;
+  /** Voicemail for VMCOUNT, VM_INFO, MAILBOX_EXISTS (absent: no box exists). */
+  voicemail?(): VoicemailRuntime | undefined;
 }
 
 export interface DialplanFunction {

@@ -2,6 +2,7 @@
  * MenuSystem on the firmware: applying settings runs the same scripts rcS runs at boot
  * (overlay/usr/lib/pbx/net-apply, syslog-apply), so boot and menu cannot disagree.
  */
+import type { MountInfo } from '../platform/system.ts';
 import { listMounts, listNetInterfaces, pathExists, readTextFile, runCommand, runInteractive, selfCommand, sleep, systemUptimeSeconds } from '../platform/system.ts';
 import { hashPassword, verifyPassword } from '../platform/password.ts';
 import type { CommandResult, MenuSystem, SystemFacts } from './types.ts';
@@ -15,6 +16,23 @@ export interface FirmwareSystemOptions {
   resumeInput: () => void;
   libDir?: string;
   zoneinfo?: string;
+}
+
+/** The status screen's storage lines from /proc/mounts: where config and data (voicemail) live. */
+export function storageFacts(mounts: MountInfo[]): string[] {
+  const storage: string[] = [];
+  const cf = mounts.find((m) => m.mountPoint === '/cf');
+  if (!cf) storage.push('config: /cf is not mounted');
+  else if (cf.type === 'tmpfs') storage.push('config in RAM (no config partition): settings are lost at reboot');
+  else storage.push(`config on ${cf.device} (${cf.type}), ${cf.readOnly ? 'read-only' : 'WRITABLE (a save is in progress?)'}`);
+  const data = mounts.find((m) => m.mountPoint === '/data');
+  if (data && data.type !== 'tmpfs' && data.type !== 'ramfs') storage.push(`data on ${data.device} (${data.type})`);
+  else {
+    storage.push('data in RAM (no data partition): registrations and voicemail are lost at reboot');
+    // The voicemail spool is <data>/voicemail: say it on its own line, users look for the word.
+    storage.push('Voicemail: in RAM, lost at reboot (no data partition)');
+  }
+  return storage;
 }
 
 export function firmwareSystem(o: FirmwareSystemOptions): MenuSystem {
@@ -54,15 +72,7 @@ export function firmwareSystem(o: FirmwareSystemOptions): MenuSystem {
         .map((m) => `${m[1]} ${m[2]}`);
       const route = await runCommand('ip', ['-4', 'route', 'show', 'default'], 5000);
       const gateway = /default via (\S+)/.exec(route.output)?.[1];
-      const mounts = listMounts();
-      const storage: string[] = [];
-      const cf = mounts.find((m) => m.mountPoint === '/cf');
-      if (!cf) storage.push('config: /cf is not mounted');
-      else if (cf.type === 'tmpfs') storage.push('config in RAM (no config partition): settings are lost at reboot');
-      else storage.push(`config on ${cf.device} (${cf.type}), ${cf.readOnly ? 'read-only' : 'WRITABLE (a save is in progress?)'}`);
-      const data = mounts.find((m) => m.mountPoint === '/data');
-      if (data && data.type !== 'tmpfs') storage.push(`data on ${data.device} (${data.type})`);
-      else storage.push('data in RAM (no data partition): registrations and voicemail are lost at reboot');
+      const storage = storageFacts(listMounts());
       const log = await runCommand('sh', ['-c', 'logread 2>/dev/null | tail -n 8'], 5000);
       return {
         version: o.version,

@@ -71,7 +71,8 @@ export interface NativeTonePart {
 }
 
 export interface NativeToneDef {
-  name: 'dial' | 'ringback' | 'busy' | 'congestion';
+  /** dialrecall: stutter dial tone (indications.conf's name), played for message waiting. */
+  name: 'dial' | 'dialrecall' | 'ringback' | 'busy' | 'congestion';
   parts: NativeTonePart[];
 }
 
@@ -157,6 +158,8 @@ export interface NativeSimPortStatus {
   callerName: string;
   /** Phone: why the caller ID it displayed had no number; '' when it had one (or none came). */
   callerAbsence?: NativeCidAbsence | '';
+  /** Phone: its message waiting lamp as set by FSK VMWI ('' when none received); absent from older addons. */
+  vmwi?: 'on' | 'off' | '';
 }
 
 export interface NativeLineStats {
@@ -205,6 +208,8 @@ export interface NativeLineEngine {
   dial(port: number, digits: string): void;
   /** Plays the country's tone natively over JS's audio until replaced, stopped (null) or on-hook. */
   playTone(port: number, tone: NativeToneDef['name'] | null): void;
+  /** FXS: FSK VMWI (message waiting lamp on/off) to the on-hook phone; absent from addons built before it. */
+  setMessageWaiting?(port: number, on: boolean): void;
   sim(command: NativeSimCommand): void;
   simShow(): NativeSimPortStatus[];
   stats(): NativeLineStats;

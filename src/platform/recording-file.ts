@@ -19,8 +19,11 @@ export interface RecordingFile {
   writeAt(offset: number, bytes: Uint8Array): void;
   /** Cut the file to `size` bytes (Record drops trailing silence or a DTMF tail). */
   truncate(size: number): void;
-  /** fsync, rename to the final path, fsync the directory. */
-  commit(): void;
+  /**
+   * fsync, rename to the final path, fsync the directory. `finalPath` replaces `path` when the
+   * name is only known at the end (the voicemail spool's next free message number).
+   */
+  commit(finalPath?: string): void;
   /** Close and delete the temp file; the final path is left as it was. */
   discard(): void;
 }
@@ -32,11 +35,16 @@ function writeAll(fd: number, bytes: Uint8Array, position: number | null): void 
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, position === null ? null : position + off);
 }
 
-/** Create the directory if needed and open a temp file for `path`. Throws the OS error when it cannot. */
-export function createRecordingFile(path: string): RecordingFile {
+/**
+ * Create the directory if needed and open a temp file for `path`. Throws the OS error when it
+ * cannot. `tempPath` (same filesystem) lets a caller that recovers temp files after a crash name
+ * them itself (the voicemail spool's `BOX/tmp/`).
+ */
+export function createRecordingFile(path: string, options: { tempPath?: string } = {}): RecordingFile {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${++sequence}.rec`);
+  if (options.tempPath !== undefined) mkdirSync(dirname(options.tempPath), { recursive: true });
+  const tmp = options.tempPath ?? join(dir, `.${basename(path)}.${process.pid}.${++sequence}.rec`);
   const fd = openSync(tmp, 'w', 0o644);
   let size = 0;
   let open = true;
@@ -63,11 +71,12 @@ export function createRecordingFile(path: string): RecordingFile {
       ftruncateSync(fd, newSize);
       size = newSize;
     },
-    commit(): void {
+    commit(finalPath?: string): void {
+      const target = finalPath ?? path;
       fsyncSync(fd);
       close();
-      renameSync(tmp, path);
-      fsyncDirectory(dir);
+      renameSync(tmp, target);
+      fsyncDirectory(dirname(target));
     },
     discard(): void {
       close();

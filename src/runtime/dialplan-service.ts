@@ -28,6 +28,8 @@ import { runDialplan, type DialplanLog } from '../dialplan/exec/index.ts';
 import { createApplicationRegistry, type ApplicationRegistry } from '../dialplan/apps/registry.ts';
 import { GENERATED_FILE, generatedDialplanText } from '../dialplan/generated.ts';
 import { parseConfText } from '../config/conf-parser.ts';
+import type { VoicemailRuntime } from '../apps/voicemail/runtime.ts';
+import type { MusicOnHold } from '../apps/moh/moh-service.ts';
 
 export const EXTENSIONS_CONF = 'extensions.conf';
 
@@ -42,6 +44,10 @@ export interface DialplanServiceOptions {
   dahdi?: () => DahdiDriver | undefined;
   /** Where the prompts are (default /usr/share/asterisk/sounds). */
   soundsDir?: string;
+  /** Voicemail for VoiceMail(), MailboxExists, VMCOUNT ... (absent: they report FAILED / 0). */
+  voicemail?: () => VoicemailRuntime | undefined;
+  /** Music on hold for MusicOnHold(), Dial's m and hold (absent: they play nothing). */
+  moh?: MusicOnHold;
 }
 
 interface Active {
@@ -87,6 +93,12 @@ export class DialplanService {
       db: this.db,
       sip: o.sip,
       ...(o.dahdi ? { dahdi: o.dahdi } : {}),
+      ...(o.voicemail ? { voicemail: o.voicemail } : {}),
+      ...(o.moh ? { moh: o.moh } : {}),
+      peerMusic: (peer) => {
+        const p = o.config().peers.get(peer);
+        return p ? { ...(p.musicclass ? { musicclass: p.musicclass } : {}), ...(p.mohsuggest ? { mohsuggest: p.mohsuggest } : {}), ...(p.mohinterpret ? { mohinterpret: p.mohinterpret } : {}) } : undefined;
+      },
       media: {
         clock: o.mediaClock,
         toneZone: () => o.config().system.country,
@@ -164,6 +176,7 @@ export class DialplanService {
         return info ? { size: info.size, mtimeMs: info.mtimeMs, isDirectory: false } : undefined;
       },
       log: (level, message) => (level === 'verbose' ? this.o.log.verbose(3, message) : level === 'warning' ? this.o.log.warning(message) : this.o.log.notice(message)),
+      ...(this.o.voicemail ? { voicemail: this.o.voicemail } : {}),
     };
     return withFunctions(base, this.functions);
   }

@@ -24,6 +24,9 @@ import { isIpAddress } from '../platform/net.ts';
 import { proc } from '../platform/process.ts';
 import { createMediaClock, type MediaClockChoice } from '../media/native-clock.ts';
 import { registerMediaCommands } from '../cli/commands/media.ts';
+import { MusicOnHold } from '../apps/moh/moh-service.ts';
+import { defaultMusicOnHold } from '../config/musiconhold-conf.ts';
+import { registerMohCommands } from '../cli/commands/moh.ts';
 // calls (issue 3): the SIP channel driver, the demo dialplan and the channel console commands.
 import { SipDriver } from '../channels/sip-driver.ts';
 // dialplan (issue 4): extensions.conf + the contexts pbx.conf implies, AstDB, prompts.
@@ -35,6 +38,12 @@ import { PortAllocator } from '../rtp/ports.ts';
 // analog (issue 5): pbx.conf [analog] -> line engine + DAHDI channel driver, sim/dahdi commands.
 import { AnalogService } from './analog-service.ts';
 import { registerAnalogCommands } from '../cli/commands/analog.ts';
+import { registerVoicemailCommands } from '../cli/commands/voicemail.ts';
+// voicemail (issue 12): the spool, VoiceMail()/VoiceMailMain's runtime, the RAM warning at boot.
+import { VoicemailService } from './voicemail-service.ts';
+import { registerVoicemailMailCommands } from '../cli/commands/voicemail-mail.ts';
+// MWI (issue 12): message-summary NOTIFY to phones with mailbox=, unsolicited and on SUBSCRIBE.
+import { MwiService, subscribeAuthenticator } from './mwi-service.ts';
 
 export interface PbxStartOptions {
   source: ConfigSource;
@@ -60,8 +69,14 @@ export class Pbx {
   calls?: SipDriver;
   /** dialplan (issue 4): what inbound channels run through. */
   dialplan?: DialplanService;
+  /** Music on hold (issue 12): one shared stream per musiconhold.conf class. */
+  moh?: MusicOnHold;
   /** analog (issue 5): the line engine and DAHDI driver when pbx.conf has [analog]. */
   analog?: AnalogService;
+  /** MWI (issue 12): NOTIFY message-summary; the voicemail spool is attached when voicemail runs. */
+  mwi?: MwiService;
+  /** voicemail (issue 12): the spool (`voicemail.spool`), the config in force, the login guard. */
+  voicemail?: VoicemailService;
 
   private constructor(
     readonly version: string,
@@ -171,6 +186,19 @@ export class Pbx {
     registerCoreCommands(pbx.commands, pbx);
     registerSipCommands(pbx.commands, pbx);
     registerMediaCommands(pbx.commands, pbx);
+    // ---- voicemail (issue 12): built before the dialplan, whose applications use it.
+    pbx.voicemail = new VoicemailService({ config: () => pbx.config, clock, log: log.child('voicemail') });
+    // ---- music on hold (issue 12): classes re-read from the config in force, so reload applies.
+    const mohLog = log.child('moh');
+    pbx.moh = new MusicOnHold({
+      clock: pbx.media.clock,
+      classes: () => (pbx.config.musicOnHold ?? defaultMusicOnHold()).classes,
+      warn: (m) => mohLog.warning(m),
+    });
+    registerMohCommands(pbx.commands, () => pbx.moh);
+    if (!pbx.config.musicOnHold?.fromFile && pbx.moh.tracks('default').length === 0) {
+      mohLog.notice(`music on hold: no sound files in ${pbx.moh.spec('default')?.directory ?? '/usr/share/asterisk/moh'} (Debian: asterisk-moh-opsound-wav); calls on hold hear silence`);
+    }
     // ---- dialplan (issue 4)
     const dialplanLog = log.child('dialplan');
     const dialplan = new DialplanService({
@@ -181,6 +209,8 @@ export class Pbx {
       log: dialplanLog,
       sip: () => pbx.calls,
       dahdi: () => pbx.analog?.driver,
+      voicemail: () => pbx.voicemail,
+      moh: pbx.moh,
     });
     pbx.dialplan = dialplan;
     dialplan.load(config);
@@ -234,7 +264,34 @@ export class Pbx {
       }
     }
     registerAnalogCommands(pbx.commands, () => pbx.analog, () => pbx.config.analog);
+    registerVoicemailCommands(pbx.commands, () => ({ config: pbx.config.voicemail, ...(pbx.voicemail ? { spool: pbx.voicemail.spool } : {}) }));
+    registerVoicemailMailCommands(pbx.commands, () => pbx.voicemail?.mail?.queue, () => clock.wallNow());
     // ---- end analog
+    // ---- MWI (issue 12)
+    const mwiLog = log.child('mwi');
+    const mwi = new MwiService({
+      clock,
+      transactions: stack.transactions,
+      advertise: (d) => stack.advertise(d),
+      userAgent: general.useragent,
+      peers: () => pbx.config.peers.values(),
+      contacts: (peer) => registrar.lookup(peer).map((b) => ({ uri: b.contact, reach: { ...b.reach } })),
+      authenticate: subscribeAuthenticator({ auth, bans, peers: () => pbx.config.peers.values(), log: mwiLog }),
+      respond: (tx, res) => stack.respond(tx, res),
+      log: mwiLog,
+      // FXS phones: their extension's box (as pbx.conf phones get EXT@default) -> stutter dial tone + VMWI.
+      lines: () =>
+        pbx.analog
+          ? pbx.analog.config.ports.flatMap((p) => (p.kind === 'fxs' && p.extension !== undefined ? [{ port: p.port, mailbox: `${p.extension}@default` }] : []))
+          : [],
+      setLineWaiting: (port, on) => pbx.analog?.engine.setMessageWaiting(port, on),
+    });
+    pbx.mwi = mwi;
+    // The voicemail spool (built before the dialplan) feeds the counts.
+    if (pbx.voicemail) mwi.attachSpool(pbx.voicemail.spool);
+    else mwiLog.verbose(3, 'MWI: voicemail is not running; mailboxes report no messages');
+    stack.handle('SUBSCRIBE', (tx, req, source) => mwi.handleSubscribe(tx, req, stack.sourceOf(req, source)));
+    // ---- end MWI
     try {
       pbx.control = await ControlServer.listen(config.system.control, {
         registry: pbx.commands,
@@ -291,6 +348,8 @@ export class Pbx {
     const dropped = this.registrar.reconcile();
     if (dropped) notes.push(`${dropped} registrations of removed or static peers dropped`);
     this.watchQualify();
+    this.mwi?.reconcile();
+    this.voicemail?.mail?.reloaded(); // a corrected smarthost gets a try now, not after the backoff
     await this.log.reconfigure(loggerOptions(next, this.log.stats().stdout, this.log.getVerbose()));
     core.notice(`configuration reloaded: ${next.peers.size} peers`);
     return { ok: true, output: ['Configuration reloaded.', ...notes].join('\n') };
@@ -334,6 +393,7 @@ export class Pbx {
 
   /** The registrar logs the event itself; here a new contact is qualified soon after its 200 OK. */
   private onRegistration(e: RegistrationEvent): void {
+    this.mwi?.onRegistration(e.kind, e.binding.aor);
     if (e.kind !== 'registered' || !this.config.peers.get(e.binding.aor)?.qualify) return;
     this.clock.setTimeout(() => void this.qualify.checkNow(e.binding.aor), 500);
   }
@@ -370,6 +430,8 @@ export class Pbx {
       this.calls?.hangupAll(); // calls (issue 3): BYE/CANCEL every leg while SIP is still up
       this.analog?.stop(); // analog (issue 5): the line engine thread is joined
       this.dialplan?.close(); // the AstDB journal is closed (every write is already on disk)
+      this.mwi?.close();
+      this.voicemail?.close(); // the mail queue stops; queued mails stay on disk
       this.qualify.close();
       await this.stack.close();
       this.registrar.close();

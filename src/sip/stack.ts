@@ -49,7 +49,7 @@ export interface SipStackOptions {
 }
 
 /** Methods the PBX answers in this release (sent in Allow). */
-const ALLOW = 'REGISTER, OPTIONS, ACK, CANCEL, BYE, INVITE';
+const ALLOW = 'REGISTER, OPTIONS, ACK, CANCEL, BYE, INVITE, SUBSCRIBE';
 
 export class SipStack {
   readonly transactions: TransactionLayer;
@@ -76,8 +76,9 @@ export class SipStack {
       onError: (e) => opts.log.error(`SIP dialog handler failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     });
     // Requests with a To tag belong to a dialog (481 when none matches); the rest go by method.
+    // SUBSCRIBE always goes by method: subscription dialogs (sip/mwi) keep their own table.
     this.transactions.onRequest = (tx, req, source) => {
-      if (!this.dialogs.receiveRequest(tx, req)) this.dispatch(tx, req, source);
+      if (req.method === 'SUBSCRIBE' || !this.dialogs.receiveRequest(tx, req)) this.dispatch(tx, req, source);
     };
     // ACKs for 2xx and retransmitted 2xx responses have no transaction (RFC 3261 13.2.2.4, 17.1.1.2).
     this.transactions.onStray = (r) => this.dialogs.receiveStray(r);

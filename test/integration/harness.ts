@@ -52,6 +52,8 @@ export interface PbxOptions {
   system?: Record<string, string>;
   files?: Record<string, string>;
   dir?: string;
+  /** Sections appended to pbx.conf as written (`[voicemail]\nsmtp = ...`). */
+  extraConf?: string;
 }
 
 export const DEFAULT_PHONES: Record<string, string> = {
@@ -78,6 +80,7 @@ export async function startPbx(opts: PbxOptions = {}): Promise<PbxProcess> {
     '[phones]',
     ...Object.entries(phones).map(([k, v]) => `${k} = ${v}`),
     '',
+    ...(opts.extraConf ? [opts.extraConf, ''] : []),
   ].join('\n');
   writeFileSync(join(dir, 'pbx.conf'), conf);
   for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), text);

@@ -8,8 +8,11 @@ import type { Clock } from '../../platform/clock.ts';
 import type { SipDriver } from '../../channels/sip-driver.ts';
 import type { DahdiDriver } from '../../channels/dahdi-driver.ts';
 import type { MediaClock } from '../../media/clock.ts';
+import type { MusicOnHold } from '../../apps/moh/moh-service.ts';
+import type { PeerMusic } from '../../apps/moh/music-class.ts';
 import type { AstDb, DialplanChannel, FunctionEnv, TimeSpec } from '../types.ts';
 import type { DialplanLog } from '../exec/deps.ts';
+import type { VoicemailRuntime } from '../../apps/voicemail/runtime.ts';
 
 export interface ApplicationDeps {
   clock: Clock;
@@ -25,6 +28,10 @@ export interface ApplicationDeps {
   dahdi?(): DahdiDriver | undefined;
   /** The media clock a frame bridge runs on (a call between an analog and a SIP leg). */
   mediaClock?: MediaClock;
+  /** Music on hold classes (MusicOnHold, Dial's `m`, hold); undefined: nothing plays. */
+  moh?: MusicOnHold;
+  /** A SIP peer's musicclass/mohsuggest/mohinterpret (sip.conf). */
+  peerMusic?(peer: string): PeerMusic | undefined;
   /** Copies inheritable variables (`_X` as X, `__X` as __X) to a new leg; default expr/ inheritVariables. */
   inheritVariables?(from: DialplanChannel, to: DialplanChannel): void;
   /** A number in [0, 1) (Random()); default Math.random. */
@@ -38,4 +45,6 @@ export interface ApplicationDeps {
    * and Congestion() on an answered call); without it those applications just wait silently.
    */
   playTone?(channel: DialplanChannel, tone: 'busy' | 'congestion'): () => void;
+  /** Voicemail (VoiceMail, MailboxExists, HasVoicemail); undefined: they report FAILED. */
+  voicemail?(): VoicemailRuntime | undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * Dial() as a dialplan application over apps/dial.ts: parses `Dial(SIP/2000&SIP/2001,20,r)`,
  * `Dial(SIP/trunk/5551234)` and `Dial(SIP/5551234@trunk)`, the timeout and the options we honour
- * (r ringback, m treated as r until music on hold exists, g continue after the callee hangs up;
+ * (r ringback, m(class) music on hold instead of ringback, g continue after the callee hangs up;
  * t, T and the others are accepted and ignored). After a failure the dialplan continues (with
  * the 1.4 n+101 jump on BUSY when that priority exists); after an answered call it ends, unless
  * `g` and the caller is still there. Inheritable variables (`_X`, `__X`) go to every leg.
@@ -13,6 +13,7 @@ import type { AppResult, DialplanApplication, DialplanChannel } from '../types.t
 import type { ApplicationDeps } from './deps.ts';
 import { jumpPlus101 } from './database.ts';
 import { inheritVariables } from '../expr/variables.ts';
+import { channelMusicClass, classSource, heldMusicClass, setChannelMusicClass } from '../../apps/moh/music-class.ts';
 
 export interface DialRequest {
   /** SIP and DAHDI (analog; `Zap/` is its old name) targets in order. */
@@ -92,7 +93,7 @@ export function dialApplication(deps: ApplicationDeps): DialplanApplication {
       'This application will place calls to one or more specified channels. As soon as one of the requested channels answers, the originating channel will be answered, if it has not already been answered. These two channels will then be active in a bridged call. All other channels that were requested will then be hung up.',
       'Unless there is a timeout specified, the Dial application will wait indefinitely until one of the called channels answers, the user hangs up, or if all of the called channels are busy or unavailable. Dialplan executing will continue if no requested channels can be called, or if the timeout expires. This application will report normal termination if the originating channel hangs up, or if the call is bridged and either of the parties in the bridge ends the call.',
       'Resources: SIP/peer, SIP/peer/number, SIP/number@peer, DAHDI/port (an FXS phone), DAHDI/port/number and DAHDI/gGROUP/number (an FXO line; Zap/ is accepted as the old name). This application sets DIALSTATUS (CHANUNAVAIL, CONGESTION, NOANSWER, BUSY, ANSWER, CANCEL), DIALEDTIME and ANSWEREDTIME. When DIALSTATUS is BUSY and priority n+101 exists, the channel continues there (the Asterisk 1.4 habit).',
-      'Options: r - indicate ringing to the calling party; m - music on hold is not available yet, ringing is indicated instead; g - proceed with dialplan execution at the next priority if the destination channel hangs up. t, T and the other Asterisk options are accepted and have no effect.',
+      'Options: r - indicate ringing to the calling party; m([class]) - provide music on hold (the class set on the channel, else default) to the calling party until a requested channel answers, instead of ringing; g - proceed with dialplan execution at the next priority if the destination channel hangs up. t, T and the other Asterisk options are accepted and have no effect.',
     ].join('\n\n'),
     async run(ctx): Promise<AppResult> {
       const ch = ctx.channel;
@@ -111,7 +112,11 @@ export function dialApplication(deps: ApplicationDeps): DialplanApplication {
         return { kind: 'next' };
       }
       const o = req.options;
-      if (o.has('m')) ctx.log('notice', 'Dial: music on hold (m) is not available yet; indicating ringing instead');
+      const moh = deps.moh;
+      // m(class) sets the caller's class, as app_dial does; without music the caller hears ringing.
+      if (o.has('m') && o.get('m') !== '') setChannelMusicClass(ch, o.get('m')!);
+      const music = o.has('m') && moh ? classSource(moh, moh.resolve(channelMusicClass(ch), deps.peerMusic?.(peerOf(ch) ?? '')?.mohinterpret, deps.peerMusic?.(peerOf(ch) ?? '')?.musicclass)) : undefined;
+      if (o.has('m') && !music) ctx.log('notice', 'Dial: no music on hold class to play (m); indicating ringing instead');
       const keepCaller = o.has('g');
       const dialing = dial(ch, reachable, driver, {
         clock: deps.clock,
@@ -119,8 +124,20 @@ export function dialApplication(deps: ApplicationDeps): DialplanApplication {
         ...(deps.mediaClock ? { mediaClock: deps.mediaClock } : {}),
         timeoutMs: req.timeoutMs,
         ringback: o.has('r') || o.has('m'),
+        ...(music ? { music } : {}),
+        ...(moh
+          ? {
+              holdMusic: (holder: SipChannel | DahdiChannel, held: SipChannel | DahdiChannel) =>
+                classSource(moh, heldMusicClass(moh, held, deps.peerMusic?.(peerOf(held) ?? ''), deps.peerMusic?.(peerOf(holder) ?? ''))),
+            }
+          : {}),
         continueOnCalleeHangup: keepCaller,
-        onLeg: (leg) => (deps.inheritVariables ?? inheritVariablesDefault)(ch, leg),
+        onLeg: (leg) => {
+          (deps.inheritVariables ?? inheritVariablesDefault)(ch, leg);
+          // app_dial gives each new leg the caller's music class (what it hears when held).
+          const cls = channelMusicClass(ch);
+          if (cls !== undefined) setChannelMusicClass(leg, cls);
+        },
         log: (m) => deps.log.verbose(3, m),
       });
       // `core show channels` shows Dial's own data, not apps/dial.ts's rewrite of it.
@@ -133,4 +150,9 @@ export function dialApplication(deps: ApplicationDeps): DialplanApplication {
       return { kind: 'next' };
     },
   };
+}
+
+/** The sip.conf peer of a SIP channel (its music settings apply); analog legs have none. */
+function peerOf(ch: SipChannel | DahdiChannel): string | undefined {
+  return ch instanceof SipChannel ? ch.peer : undefined;
 }

@@ -15,10 +15,13 @@ import { dialApplication } from './dial.ts';
 import { execApplications } from './exec.ts';
 import { gotoApplications } from './goto.ts';
 import { mediaApplications, playTone, type MediaAppDeps } from './media-index.ts';
+import { musicOnHoldApplications } from './music-on-hold.ts';
 import { subroutineApplications } from './subroutines.ts';
 import { systemApplications } from './system.ts';
 import { unavailableApplications } from './unavailable.ts';
 import { variableApplications } from './variables.ts';
+import { voicemailApplications } from './voicemail.ts';
+import { voicemailMainApplications } from './voicemail-main.ts';
 import { whileApplications } from './while.ts';
 
 export interface ApplicationRegistryDeps extends ApplicationDeps {
@@ -83,7 +86,10 @@ export function createApplicationRegistry(deps: ApplicationRegistryDeps): Applic
     ...databaseApplications(appDeps),
     ...systemApplications(appDeps),
     dialApplication(appDeps),
+    ...musicOnHoldApplications(appDeps),
     ...mediaApps,
+    ...voicemailApplications(appDeps, media),
+    ...voicemailMainApplications(appDeps, media),
     ...unavailableApplications(),
   ];
   const byName = new Map<string, DialplanApplication>();

@@ -7,16 +7,7 @@
 import type { DialplanApplication } from '../types.ts';
 
 const LATER: { name: string; synopsis: string; syntax: string; needs: string }[] = [
-  { name: 'VoiceMail', synopsis: 'Leave a Voicemail message', syntax: 'VoiceMail(mailbox[@context][&mailbox[@context]][...][,options])', needs: 'voicemail' },
-  { name: 'VoiceMailMain', synopsis: 'Check Voicemail messages', syntax: 'VoiceMailMain([mailbox][@context][,options])', needs: 'voicemail' },
-  { name: 'MailboxExists', synopsis: 'Check to see if Voicemail mailbox exists', syntax: 'MailboxExists(mailbox[@context][,options])', needs: 'voicemail' },
-  { name: 'VMAuthenticate', synopsis: 'Authenticate with Voicemail passwords', syntax: 'VMAuthenticate([mailbox][@context][,options])', needs: 'voicemail' },
-  { name: 'Directory', synopsis: 'Provide directory of voicemail extensions', syntax: 'Directory([vm-context][,dial-context[,options]])', needs: 'voicemail' },
-  { name: 'MusicOnHold', synopsis: 'Play Music On Hold indefinitely', syntax: 'MusicOnHold(class[,duration])', needs: 'music on hold' },
-  { name: 'WaitMusicOnHold', synopsis: 'Wait, playing Music On Hold', syntax: 'WaitMusicOnHold(delay)', needs: 'music on hold' },
-  { name: 'SetMusicOnHold', synopsis: 'Set default Music On Hold class', syntax: 'SetMusicOnHold(class)', needs: 'music on hold' },
-  { name: 'StartMusicOnHold', synopsis: 'Play Music On Hold', syntax: 'StartMusicOnHold(class)', needs: 'music on hold' },
-  { name: 'StopMusicOnHold', synopsis: 'Stop playing Music On Hold', syntax: 'StopMusicOnHold()', needs: 'music on hold' },
+  { name: 'Directory', synopsis: 'Provide directory of voicemail extensions', syntax: 'Directory([vm-context][,dial-context[,options]])', needs: 'the dial-by-name directory' },
   { name: 'Queue', synopsis: 'Queue a call for a call queue', syntax: 'Queue(queuename[,options[,URL[,announceoverride[,timeout[,AGI[,macro[,gosub[,rule]]]]]]]])', needs: 'call queues' },
   { name: 'AddQueueMember', synopsis: 'Dynamically adds queue members', syntax: 'AddQueueMember(queuename[,interface[,penalty[,options[,membername]]]])', needs: 'call queues' },
   { name: 'RemoveQueueMember', synopsis: 'Dynamically removes queue members', syntax: 'RemoveQueueMember(queuename[,interface[,options]])', needs: 'call queues' },

@@ -18,6 +18,7 @@ import { SPRINTF } from './sprintf.ts';
 import { EVAL, FIELDQTY, FILTER, LEN, QUOTE, REGEX, TOLOWER, TOUPPER } from './strings.ts';
 import { STRFTIME, STRPTIME } from './time.ts';
 import { TIMEOUT } from './timeout.ts';
+import { MAILBOX_EXISTS, VM_INFO, VMCOUNT } from './voicemail.ts';
 
 const ALL: DialplanFunction[] = [
   BLACKLIST,
@@ -39,6 +40,7 @@ const ALL: DialplanFunction[] = [
   ISNULL,
   LANGUAGE,
   LEN,
+  MAILBOX_EXISTS,
   MATH,
   MD5,
   QUOTE,
@@ -55,6 +57,8 @@ const ALL: DialplanFunction[] = [
   TOLOWER,
   TOUPPER,
   VALID_EXTEN,
+  VM_INFO,
+  VMCOUNT,
 ];
 
 /** A new registry holding every built-in function, in name order (strcmp, as Asterisk lists them). */

@@ -14,8 +14,9 @@ function files(dir: string): string[] {
   });
 }
 
-// A quoted code-shaped string; `name: 'DIALPLAN_EXISTS'` is a dialplan function's name, not a code.
-const CODE = /(?<!name: )'((?:CONFIG|SIP|SDP|RTP|MEDIA|AUTH|STORE|CONTROL|NATIVE|DIALPLAN|ANALOG|MENU|SOUND)_[A-Z_]+)'/g;
+// A quoted code-shaped string; `name: 'DIALPLAN_EXISTS'` is a dialplan function's name and
+// `variables.set('AUTH_MAILBOX', ...)` a channel variable (VMAuthenticate's), not codes.
+const CODE = /(?<!name: |variables\.set\()'((?:CONFIG|SIP|SDP|RTP|MEDIA|AUTH|STORE|CONTROL|NATIVE|DIALPLAN|ANALOG|MENU|SOUND)_[A-Z_]+)'/g;
 // Any code given to PbxError/SipError directly (DB_FULL: `DB_` strings are also variable names).
 const THROWN = /(?:PbxError|SipError)\(\s*'([A-Z][A-Z_]+)'/g;
 

@@ -30,6 +30,7 @@ const ALLOWED: Record<string, string[]> = {
   'sip/sdp': ['sip/sdp', 'sip/message'],
   'sip/dialog': ['sip/dialog', 'sip/transaction', 'sip/transport', 'sip/message'],
   'sip/registrar': ['sip/registrar', 'sip/auth', 'sip/message', 'sip/transport', 'store'],
+  'sip/mwi': ['sip/mwi', 'sip/dialog', 'sip/transaction', 'sip/transport', 'sip/message'],
   store: ['store'],
   config: ['config', 'log/syslog-destination', 'log/index'],
   log: ['log'],
@@ -38,7 +39,7 @@ const ALLOWED: Record<string, string[]> = {
   // The DAHDI driver runs the analog ports' signalling (src/analog) under its channels.
   channels: ['channels', 'sip', 'rtp', 'media', 'config', 'log', 'core/hangup-causes', 'core/channel-registry', 'analog'],
   core: ['core', 'channels/channel', 'rtp', 'media'],
-  apps: ['apps', 'channels', 'core', 'rtp', 'media'],
+  apps: ['apps', 'channels', 'core', 'rtp', 'media', 'store', 'config'],
   // The dialplan runs above the applications it calls (Dial, Echo) and reads the AstDB from store.
   dialplan: ['dialplan', 'apps', 'channels', 'core', 'rtp', 'media', 'store', 'config'],
   rtp: ['rtp', 'media'],

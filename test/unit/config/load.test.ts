@@ -28,7 +28,7 @@ after(() => {
 });
 
 describe('loadConfig from a directory', () => {
-  test('reads pbx.conf, sip.conf and their includes; other Asterisk files do not matter', () => {
+  test('reads pbx.conf, sip.conf, voicemail.conf and their includes; other Asterisk files do not matter', () => {
     const dir = configDir('full', {
       'pbx.conf': '[system]\nsip = 127.0.0.1:15060\ncontrol = run/control.sock\n[phones]\n#include phones/office.conf\n',
       'phones/office.conf': '2000 = first-long-secret, Alice\n',
@@ -42,7 +42,7 @@ describe('loadConfig from a directory', () => {
     assert.equal(formatErrors(r.errors), '');
     assert.ok(r.config);
     assert.equal(r.config.dir, dir);
-    assert.deepEqual(r.config.sources, ['pbx.conf', 'phones/office.conf', 'sip.conf', 'sip.d/2100.conf']);
+    assert.deepEqual(r.config.sources, ['pbx.conf', 'phones/office.conf', 'sip.conf', 'sip.d/2100.conf', 'voicemail.conf']);
     assert.equal(r.config.system.control, join(dir, 'run/control.sock'));
     assert.deepEqual([...r.config.peers.keys()], ['2000', 'trunk-out', '2100']);
     assert.deepEqual(r.config.peers.get('2100')?.origin, { file: 'sip.d/2100.conf', line: 1 });

@@ -268,8 +268,8 @@ describe('pbx.conf [phones]', () => {
 });
 
 describe('pbx.conf other sections', () => {
-  test('[trunk NAME] and [voicemail] are kept raw, with origins', () => {
-    const c = ok('[trunk provider]\nhost = sip.example.net\nusername = 4420\n[voicemail]\nemail = yes\n');
+  test('[trunk NAME] is kept raw, with origins; [voicemail] is modelled', () => {
+    const c = ok('[trunk provider]\nhost = sip.example.net\nusername = 4420\n[voicemail]\nsmtp = mail.example.com\n');
     const t = c.trunks.get('provider');
     assert.ok(t);
     assert.deepEqual(
@@ -279,7 +279,7 @@ describe('pbx.conf other sections', () => {
         ['username', '4420', 3],
       ],
     );
-    assert.deepEqual(c.voicemail?.entries.map((e) => e.key), ['email']);
+    assert.deepEqual(c.voicemail.smtp, { host: 'mail.example.com', port: 25, security: 'starttls' });
   });
 
   test('two trunks with one name are an error', () => {

@@ -44,16 +44,16 @@ test('the parser gets known names, a suggestion for a typo, and the reason an ap
   assert.equal(r.known('Dail'), false);
   assert.equal(r.suggest('Dail'), 'Dial');
   assert.equal(r.suggest('Playbak'), 'Playback');
-  assert.equal(r.unavailable('Voicemail'), 'needs voicemail (not available yet)');
+  assert.equal(r.unavailable('queue'), 'needs call queues (not available yet)');
   assert.equal(r.unavailable('Dial'), undefined);
-  const parsed = parseDialplanText('extensions.conf', '[default]\nexten => 1,1,Dail(SIP/2000)\nexten => 2,1,VoiceMail(2000)\n', undefined, {
+  const parsed = parseDialplanText('extensions.conf', '[default]\nexten => 1,1,Dail(SIP/2000)\nexten => 2,1,Queue(support)\n', undefined, {
     knownApps: (n) => r.known(n),
     suggestApp: (n) => r.suggest(n),
     unavailableApp: (n) => r.unavailable(n),
   });
   const messages = parsed.errors.map((e) => e.message).join('\n');
   assert.match(messages, /Dail.*Dial/);
-  assert.match(messages, /needs voicemail/);
+  assert.match(messages, /needs call queues/);
 });
 
 function consoleWith(reload: () => Promise<DialplanReloadResult> = async () => ({ ok: true })) {
@@ -70,7 +70,7 @@ test('core show applications lists them as Asterisk does', async () => {
   const lines = output.split('\n');
   assert.equal(lines[0], '    -= Registered Asterisk Applications =-');
   assert.ok(lines.includes('                Answer: Answer a channel if ringing'));
-  assert.ok(lines.some((l) => l.startsWith('             VoiceMail: Leave a Voicemail message [needs voicemail')));
+  assert.ok(lines.some((l) => l.startsWith('                 Queue: Queue a call for a call queue [needs call queues')));
   assert.match(lines[lines.length - 1]!, /^ {4}-= \d+ Applications Registered =-$/);
   const like = await run('core show applications like goto');
   assert.deepEqual(like.output.split('\n'), [

@@ -404,13 +404,13 @@ exten => s,1,Dail(SIP/2000)
 
 test('an application that needs a later feature is never a silent success', async () => {
   const h = harness(`[default]
-exten => s,1,VoiceMail(2000@default,u)
+exten => s,1,Queue(support)
  same => n,Set(X=1)
 `);
   const ch = channelAt('s');
   await h.run(ch);
   assert.equal(ch.variables.get('X'), undefined);
-  assert.equal(h.find('VoiceMail: not available: needs voicemail (not available yet)').length, 1);
+  assert.equal(h.find('Queue: not available: needs call queues (not available yet)').length, 1);
 });
 
 test('a reload takes effect at the next priority', async () => {

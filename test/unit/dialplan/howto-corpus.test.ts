@@ -90,10 +90,17 @@ describe('how-to corpus: every file loads with exactly the errors its header nam
   }
 
   test('an application that needs a later feature is reported at file:line with what it needs', () => {
-    const r = check('01-legacy-pipes.conf');
+    // VoiceMail and VoiceMailMain exist now; Queue still waits for call queues.
+    const apps = registry();
+    const text = '[internal]\nexten => 100,1,Dial(SIP/100,20)\nexten => 100,2,Queue(support)\n';
+    const r = parseDialplan(
+      'extensions.conf',
+      { read: (p) => (p === 'extensions.conf' ? text : undefined) },
+      { knownApps: (n) => apps.known(n), suggestApp: (n) => apps.suggest(n), unavailableApp: (n) => apps.unavailable(n) },
+    );
     assert.deepEqual(
       r.errors.map((e) => e.message),
-      ['01-legacy-pipes.conf:15: needs voicemail (not available yet)', '01-legacy-pipes.conf:17: needs voicemail (not available yet)'],
+      ['extensions.conf:3: needs call queues (not available yet)'],
     );
   });
 

@@ -94,6 +94,16 @@ describe(`firmware image for ${boardName}, booted in QEMU`, { skip }, () => {
     assert.match(status, /^SIP\/2\.0 200 /);
   });
 
+  test('with no data partition the PBX warns at start that voicemail is in RAM (its log, voicemail show users)', async () => {
+    // The image as built has no partition 4: /data is tmpfs (voicemail.test.ts boots one with it).
+    // The warning is logged as the PBX starts, before it answers SIP.
+    assert.match((await sipAnswer) ?? 'no answer to OPTIONS', /^SIP\/2\.0 200 /);
+    const log = await guest.sh('logread | grep "voicemail is in RAM"');
+    assert.match(log, /voicemail is in RAM: messages are lost at reboot \(no data partition\)/, log);
+    const users = await guest.sh('pbx -rx "voicemail show users"', 90_000);
+    assert.match(users, /Voicemail is stored in RAM \(no data partition\): messages are lost at reboot/, users);
+  });
+
   /** pid of the `node ... pbx.mjs run` process in the guest (busybox: read /proc, no ps options). */
   const pbxPid = async (): Promise<string> => {
     const out = await guest.sh(

@@ -246,6 +246,8 @@ export async function bootWithSip(
     probeMs: number;
     signal: AbortSignal;
     figures: Record<string, number | string>;
+    /** false: the guest's writes go to the image file (a card that must keep them across a reboot). */
+    snapshot?: boolean;
   },
 ): Promise<{ guest: QemuGuest; sipReady: Promise<string | undefined> }> {
   const rtpForwards = Array.from({ length: o.rtp.end - o.rtp.start + 1 }, (_, i) => ({ proto: 'udp' as const, host: o.rtp.start + i, guest: o.rtp.start + i }));
@@ -253,7 +255,7 @@ export async function bootWithSip(
     image: o.image,
     kernel: o.kernel,
     initrd: o.initrd,
-    snapshot: true,
+    snapshot: o.snapshot ?? true,
     rescue: true,
     forwards: [{ proto: 'udp', host: o.sipPort, guest: 5060 }, ...rtpForwards],
   });
@@ -461,6 +463,28 @@ export function writeCfFile(card: string, name: string, text: string): void {
     const file = join(dir, name);
     writeFileSync(file, text);
     run('mcopy', ['-o', '-i', `${card}@@${cf.start * 512}`, file, `::/${name}`]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads a file from the card's data partition (4, ext4) as a PC would, without mounting it: the
+ * partition is copied out with dd and the file dumped with debugfs. QEMU must have stopped (the
+ * guest's writes are on the card once it shut down).
+ */
+export function readDataFile(card: string, path: string): Buffer {
+  const data = partitions(card)[3];
+  if (!data) throw new Error(`${card} has no data partition`);
+  const dir = mkdtempSync(join(tmpdir(), 'pbx-fw-data-'));
+  try {
+    const fs = join(dir, 'data.ext4');
+    run('dd', [`if=${card}`, `of=${fs}`, 'bs=1M', 'iflag=skip_bytes,count_bytes', `skip=${data.start * 512}`, `count=${data.size * 512}`, 'status=none']);
+    const out = join(dir, 'file');
+    // debugfs exits 0 even when the path is missing: the missing output file says so.
+    const r = spawnSync('debugfs', ['-R', `dump -p ${path} ${out}`, fs], { encoding: 'utf8' });
+    if (!existsSync(out)) throw new Error(`debugfs could not read ${path} from the data partition: ${r.stderr || r.stdout}`);
+    return readFileSync(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,14 +4,35 @@
  * Writes go through fs.ts writeFileAtomic (crash-safe).
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 export function readBinaryFile(path: string): Uint8Array | undefined {
   try {
-    const b = readFileSync(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    return bytesOf(readFileSync(path));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
-    throw e;
+    return missing(e);
   }
+}
+
+/**
+ * readBinaryFile without blocking the event loop: for big files read while calls are live
+ * (music on hold loads its next multi-megabyte track this way, off the media clock tick).
+ */
+export async function readBinaryFileAsync(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return bytesOf(await readFile(path));
+  } catch (e) {
+    return missing(e);
+  }
+}
+
+function bytesOf(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** A missing file is an answer (undefined); any other error is the caller's to see. */
+function missing(e: unknown): undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+  throw e;
 }

@@ -9,8 +9,9 @@
  */
 import type { MediaClock } from '../../media/clock.ts';
 import type { AudioFrame, MediaFormat } from '../../media/frame.ts';
-import { SOUND_EXTENSIONS, fileSoundReader, type SoundExtension } from '../../media/sound-file.ts';
+import { SOUND_EXTENSIONS, type SoundExtension } from '../../media/sound-file.ts';
 import { isDirectory, listDir, paths } from '../../platform/fs.ts';
+import { readBinaryFileAsync } from '../../platform/binary-file.ts';
 import { MohStream, type MohTrack } from './moh-stream.ts';
 
 /** A class as the service needs it (config/musiconhold-conf.ts's MohClassConfig has this shape). */
@@ -27,7 +28,11 @@ export interface MusicOnHoldOptions {
   classes(): readonly MohClassSpec[];
   /** File names of a directory; undefined when it does not exist. Default: the file system. */
   list?(dir: string): string[] | undefined;
-  read?(path: string): Uint8Array | undefined;
+  /**
+   * A file's bytes (undefined: missing). Default: an asynchronous read of the file system (the
+   * stream loads its next track off the media clock tick); fakes may answer at once.
+   */
+  read?(path: string): Uint8Array | undefined | Promise<Uint8Array | undefined>;
   rand?(): number;
   warn?(message: string): void;
 }
@@ -106,13 +111,14 @@ export class MusicOnHold {
     if (!spec) return undefined;
     let s = this.streams.get(spec.name);
     if (!s) {
+      const read = this.o.read;
       s = new MohStream({
         name: spec.name,
         clock: this.o.clock,
         tracks: () => this.tracks(spec.name),
         // Asked at every pass: a reload that changes sort= applies without restarting the stream.
         random: () => this.spec(spec.name)?.sort === 'random',
-        read: this.o.read ?? ((p) => fileSoundReader.read(p)),
+        read: read ? async (p) => read(p) : readBinaryFileAsync,
         ...(this.o.rand ? { rand: this.o.rand } : {}),
         ...(this.o.warn ? { warn: this.o.warn } : {}),
       });

@@ -51,6 +51,7 @@ import { ChannelRegistry } from '../core/channel-registry.ts';
 import { HANGUP_CAUSES, causeName, type HangupCause } from '../core/hangup-causes.ts';
 import { SipChannel } from './sip-channel.ts';
 import { presentationAllowed, type CallerId } from './channel.ts';
+import { peerCredentials, peerForAuthName } from './peer-credentials.ts';
 
 /** sip.conf rtptimeout when [general] is silent (model.ts: 30 s, Asterisk's is off). */
 export const DEFAULT_RTP_TIMEOUT_MS = 30_000;
@@ -169,20 +170,8 @@ export class SipDriver {
       stack.respond(tx, createResponse(req, 482, 'Loop Detected', newTag()));
       return;
     }
-    const peerFor = (username: string): SipPeer | undefined => {
-      const direct = config.peers.get(username);
-      if (direct) return direct;
-      for (const p of config.peers.values()) if (p.defaultuser === username) return p;
-      return undefined;
-    };
-    const lookup = (username: string): Credentials | undefined => {
-      const p = peerFor(username);
-      if (!p || (!p.secret && !p.md5secret)) return undefined;
-      const c: Credentials = { username };
-      if (p.secret) c.secret = p.secret;
-      if (p.md5secret) c.md5secret = p.md5secret;
-      return c;
-    };
+    const peerFor = (username: string): SipPeer | undefined => config.peers.get(username) ?? peerForAuthName(config.peers.values(), username);
+    const lookup = (username: string): Credentials | undefined => peerCredentials(peerFor(username), username);
     const result = auth.verify(req, lookup, src);
     if (!result.ok) {
       switch (actionFor(result.reason)) {

@@ -13,6 +13,7 @@
  */
 import type { Clock, TimerHandle } from '../platform/clock.ts';
 import type { SipPeer } from '../config/index.ts';
+import { peerCredentials, peerForAuthName } from '../channels/peer-credentials.ts';
 import { actionFor, type Credentials, type DigestAuthenticator } from '../sip/auth/digest.ts';
 import type { AuthBanList } from '../sip/auth/ban.ts';
 import { createResponse } from '../sip/message/headers.ts';
@@ -264,22 +265,8 @@ export interface SubscribeAuthDeps {
  */
 export function subscribeAuthenticator(d: SubscribeAuthDeps): (req: SipRequest, source: Endpoint) => SubscribeAuthResult {
   return (req, source) => {
-    const peerFor = (username: string): SipPeer | undefined => {
-      let byDefault: SipPeer | undefined;
-      for (const p of d.peers()) {
-        if (p.name === username) return p;
-        if (p.defaultuser === username) byDefault ??= p;
-      }
-      return byDefault;
-    };
-    const lookup = (username: string): Credentials | undefined => {
-      const p = peerFor(username);
-      if (!p || (!p.secret && !p.md5secret)) return undefined;
-      const c: Credentials = { username };
-      if (p.secret) c.secret = p.secret;
-      if (p.md5secret) c.md5secret = p.md5secret;
-      return c;
-    };
+    const peerFor = (username: string): SipPeer | undefined => peerForAuthName(d.peers(), username);
+    const lookup = (username: string): Credentials | undefined => peerCredentials(peerFor(username), username);
     const result = d.auth.verify(req, lookup, source);
     if (result.ok) {
       d.bans.recordSuccess(source.address);

@@ -16,19 +16,12 @@
 import type { Clock, TimerHandle } from '../../platform/clock.ts';
 import { ensureDir, fileExists, isDirectory, listDir, paths, removeFile, renameFile, writeFileAtomic } from '../../platform/fs.ts';
 import { readBinaryFile } from '../../platform/binary-file.ts';
-import type { ComposedMail, MailAddress } from './mail-compose.ts';
+import type { ComposedMail } from './mail-compose.ts';
 
-/** The persisted part of a job. */
-export interface QueuedMailHeader {
+/** The persisted part of a job: the composed mail, the attachment's bytes stored after it. */
+export interface QueuedMailHeader extends Omit<ComposedMail, 'attachment'> {
   version: 1;
   id: string;
-  kind: 'email' | 'pager';
-  mailbox: string;
-  from: MailAddress;
-  to: MailAddress;
-  subject: string;
-  text: string;
-  date: number;
   /** Wall-clock ms when it was queued. */
   queuedAt: number;
   attachment?: { filename: string; contentType: string; bytes: number };

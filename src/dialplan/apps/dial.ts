@@ -9,6 +9,7 @@
 import { SipChannel } from '../../channels/sip-channel.ts';
 import { DahdiChannel } from '../../channels/dahdi-channel.ts';
 import { dial, type DialTarget } from '../../apps/dial.ts';
+import { parseAppOptions } from '../../apps/app-options.ts';
 import type { AppResult, DialplanApplication, DialplanChannel } from '../types.ts';
 import type { ApplicationDeps } from './deps.ts';
 import { jumpPlus101 } from './database.ts';
@@ -25,22 +26,6 @@ export interface DialRequest {
   options: Map<string, string>;
 }
 
-/** `r`, `m(class)`, `D(digits)` ... -> letter -> argument. */
-export function parseDialOptions(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < text.length; i++) {
-    const letter = text[i]!;
-    if (/\s/.test(letter)) continue;
-    let arg = '';
-    if (text[i + 1] === '(') {
-      const close = text.indexOf(')', i + 2);
-      arg = close < 0 ? text.slice(i + 2) : text.slice(i + 2, close);
-      i = close < 0 ? text.length : close;
-    }
-    out.set(letter, arg);
-  }
-  return out;
-}
 
 /** Dial's arguments: `Tech/resource[&Tech/resource...][,timeout][,options][,URL]`. */
 export function parseDialArgs(args: string[]): DialRequest {
@@ -75,7 +60,7 @@ export function parseDialArgs(args: string[]): DialRequest {
     targets,
     unsupported,
     timeoutMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined,
-    options: parseDialOptions(args[2] ?? ''),
+    options: parseAppOptions(args[2] ?? ''),
   };
 }
 

@@ -14,32 +14,11 @@ import { existsSync } from 'node:fs';
 import { freePort, runSipp, startPbx, type PbxProcess } from './harness.ts';
 import { UdpPhone, digestAnswer, header, parseResponse, type RawResponse } from './raw-sip.ts';
 import { Phone } from './calls-phone.ts';
-import { callAndAnswer, framesOf, sleep, type ActiveCall } from './dialplan-phone.ts';
+import { callAndAnswer, sleep } from './dialplan-phone.ts';
+import { VOICEMAIL_EXTENSIONS, heard, voicemailConf } from './voicemail-phone.ts';
 
 const PIN = '582937';
 
-const EXTENSIONS = [
-  '[phones]',
-  'exten => 8000,1,Answer()',
-  ' same => n,VoiceMail(2000@default,s)',
-  ' same => n,Hangup()',
-  'exten => 8500,1,VoiceMailMain(2000@default)',
-  ' same => n,Hangup()',
-  'include => pbx-phones',
-  '',
-].join('\n');
-
-const VOICEMAIL = ['[general]', 'format = wav', '', '[default]', `2000 => ${PIN},Alice`, ''].join('\n');
-
-/** Waits until `prompt` has reached the caller after received index `from`. */
-async function heard(c: ActiveCall, prompt: string, from = 0, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (framesOf(prompt, c.received.slice(from).filter((r) => r.pt === 0).map((r) => r.payload)) > 0) return;
-    await sleep(100);
-  }
-  throw new Error(`${prompt} did not reach the phone`);
-}
 
 interface RawRequest {
   method: string;
@@ -172,7 +151,7 @@ describe('MWI (message-summary NOTIFY) on the bundle', () => {
   let pbx: PbxProcess;
   let phone: MwiPhone;
   before(async () => {
-    pbx = await startPbx({ files: { 'extensions.conf': EXTENSIONS, 'voicemail.conf': VOICEMAIL }, system: { rtp: '35700-35798' } });
+    pbx = await startPbx({ files: { 'extensions.conf': VOICEMAIL_EXTENSIONS, 'voicemail.conf': voicemailConf(PIN) }, system: { rtp: '35700-35798' } });
     phone = new MwiPhone('2000', pbx.port);
     await phone.start();
     bob = new Phone('2001', 'Secr3t-2001', pbx.port);
@@ -223,6 +202,9 @@ describe('MWI (message-summary NOTIFY) on the bundle', () => {
     assert.match(reqHeader(n, 'Subscription-State') ?? '', /^active;expires=(600|599)$/);
     assert.match(reqHeader(n, 'To') ?? '', new RegExp(`tag=${phone.phone.tag}`));
     assert.match(n.body, /Messages-Waiting: (yes|no)\r\n/);
+    const listed = pbx.rx('sip show subscriptions');
+    assert.match(listed, new RegExp(`^2000\\s+127\\.0\\.0\\.1:\\d+\\s+${callId}\\s+mwi\\s+2000@default\\s+(600|599)\\s+`, 'm'));
+    assert.match(listed, /^1 active SIP subscription$/m);
 
     const end = await phone.subscribe('Secr3t-2000', { callId, expires: 0, cseq: 3, toTag });
     assert.equal(end.status, 200);
@@ -230,6 +212,7 @@ describe('MWI (message-summary NOTIFY) on the bundle', () => {
     assert.equal(reqHeader(last, 'Subscription-State'), 'terminated;reason=timeout');
     const gone = await phone.subscribe('Secr3t-2000', { callId, expires: 600, cseq: 5, toTag });
     assert.equal(gone.status, 481);
+    assert.match(pbx.rx('sip show subscriptions'), /^0 active SIP subscriptions$/m);
   });
 
   test('SUBSCRIBE is authenticated like REGISTER: a wrong password gets 403 and no NOTIFY', async () => {

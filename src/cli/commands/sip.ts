@@ -175,6 +175,25 @@ export function registerSipCommands(r: CommandRegistry, pbx: Pbx): void {
     },
   });
   r.add({
+    words: ['sip', 'show', 'subscriptions'],
+    usage: 'sip show subscriptions',
+    summary: 'List active SIP subscriptions (message-summary: MWI)',
+    run: () => {
+      const subs = pbx.mwi ? pbx.mwi.list() : [];
+      const col = (v: string, w: number): string => v.slice(0, w).padEnd(w);
+      const widths = [15, 21, 32, 15, 16, 7, 8];
+      const line = (cells: string[]): string => cells.map((v, i) => col(v, widths[i]!)).join('  ').trimEnd();
+      const rows = subs.map((s) =>
+        line([s.peer, `${s.dest.address}:${s.dest.port}`, s.callId, 'mwi', pbx.config.peers.get(s.peer)?.mailbox ?? '', String(s.expiresIn), String(s.notifies)]),
+      );
+      return [
+        line(['Peer', 'Address', 'Call ID', 'Type', 'Mailbox', 'Expiry', 'Notifies']),
+        ...rows,
+        `${subs.length} active SIP subscription${subs.length === 1 ? '' : 's'}`,
+      ].join('\n');
+    },
+  });
+  r.add({
     words: ['sip', 'qualify', 'peer'],
     usage: 'sip qualify peer NAME',
     summary: 'Send an OPTIONS ping to a peer now',

@@ -16,7 +16,7 @@ import { phonePeer, readPbxConf } from './pbx-conf.ts';
 import { readSipConf } from './sip-conf.ts';
 import { loadChanDahdi } from './chan-dahdi-conf.ts';
 import { loadMusicOnHold } from './musiconhold-conf.ts';
-import { loadVoicemailConf, readVoicemailConf } from './voicemail-conf.ts';
+import { loadVoicemailConf, mailboxOwners, readVoicemailConf } from './voicemail-conf.ts';
 
 export const PBX_CONF = 'pbx.conf';
 export const SIP_CONF = 'sip.conf';
@@ -74,7 +74,7 @@ export function loadConfig(source: ConfigSource): LoadResult {
 
   // voicemail.conf is optional too; the phones' boxes and pbx.conf [voicemail] merge into it.
   const vm = loadVoicemailConf(io, diag);
-  const voicemail = readVoicemailConf({ ...(vm.conf ? { conf: vm.conf } : {}), ...(part.voicemail ? { pbx: part.voicemail } : {}), phones: part.phones }, diag);
+  const voicemail = readVoicemailConf({ ...(vm.conf ? { conf: vm.conf } : {}), ...(part.voicemail ? { pbx: part.voicemail } : {}), phones: mailboxOwners(part.phones, part.analog) }, diag);
 
   const sources = [...pbx.conf.files, ...sip.conf.files, ...dahdi.files, ...moh.files, ...vm.files];
   const errors = sortByPlace(diag.errors, sources);

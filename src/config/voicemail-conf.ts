@@ -20,7 +20,7 @@
 import type { ConfEntry, ConfFile, ConfLister, ConfReader, ConfSection } from './conf-parser.ts';
 import { parseConfFile } from './conf-parser.ts';
 import { closest, didYouMean, type Diagnostics, type Origin } from './diagnostics.ts';
-import { PHONES_MAILBOX_CONTEXT, type Phone } from './model.ts';
+import { PHONES_MAILBOX_CONTEXT, type AnalogConfig, type Phone } from './model.ts';
 import { isHostname, parseBool, parseHostPort, parseInteger } from './values.ts';
 import type {
   Mailbox,
@@ -145,13 +145,30 @@ export const PBX_VOICEMAIL_KEYS = ['smtp', 'smtpsecurity', 'smtpuser', 'smtppass
 
 const SMTP_SECURITY = ['starttls', 'require', 'tls', 'none'] as const;
 
+/** A phone that gets a mailbox from pbx.conf: a [phones] line, or an FXS port's `1 = 2100`. */
+export type MailboxOwner = Pick<Phone, 'extension' | 'name' | 'email' | 'origin'>;
+
+/** The pbx.conf phones that own a mailbox: [phones], then FXS ports whose extension no SIP phone has. */
+export function mailboxOwners(phones: ReadonlyMap<string, Phone>, analog: AnalogConfig | undefined): Map<string, MailboxOwner> {
+  const owners = new Map<string, MailboxOwner>(phones);
+  for (const p of analog?.ports ?? []) {
+    if (p.kind !== 'fxs' || p.extension === undefined || owners.has(p.extension)) continue;
+    owners.set(p.extension, {
+      extension: p.extension,
+      ...(p.callerId?.name ? { name: p.callerId.name } : {}),
+      origin: p.origin ?? analog!.origin,
+    });
+  }
+  return owners;
+}
+
 export interface VoicemailConfInput {
   /** voicemail.conf parsed, when the file exists. */
   conf?: ConfFile;
   /** pbx.conf [voicemail], raw (all same-named sections merged). */
   pbx?: ConfSection;
-  /** pbx.conf [phones]: each derives box EXT@default. */
-  phones: ReadonlyMap<string, Phone>;
+  /** pbx.conf [phones] and the [analog] phone ports with an extension: each derives box EXT@default. */
+  phones: ReadonlyMap<string, MailboxOwner>;
 }
 
 /** Parse the optional voicemail.conf through `io` (as load.ts reads sip.conf); files read are returned. */
@@ -587,7 +604,7 @@ function isRun(pin: string, step: number): boolean {
 
 function readPbxVoicemail(
   section: ConfSection | undefined,
-  phones: ReadonlyMap<string, Phone>,
+  phones: ReadonlyMap<string, MailboxOwner>,
   contexts: Map<string, Map<string, Mailbox>>,
   fromFile: Map<string, Mailbox>,
   general: VoicemailGeneral,
@@ -639,14 +656,14 @@ function setPhonePin(
   ext: string,
   pin: string,
   at: Origin,
-  phones: ReadonlyMap<string, Phone>,
+  phones: ReadonlyMap<string, MailboxOwner>,
   contexts: Map<string, Map<string, Mailbox>>,
   fromFile: Map<string, Mailbox>,
   general: VoicemailGeneral,
   diag: Diagnostics,
 ): void {
   if (!phones.has(ext)) {
-    diag.error(at, `[voicemail] ${ext}: there is no phone ${ext} in [phones]${didYouMean(ext, phones.keys())}`);
+    diag.error(at, `[voicemail] ${ext}: there is no phone ${ext} in [phones] or [analog]${didYouMean(ext, phones.keys())}`);
     return;
   }
   const replaced = fromFile.get(`${ext}@${PHONES_MAILBOX_CONTEXT}`);

@@ -33,7 +33,7 @@ export function generatedDialplanText(config: PbxConfig, withPhonesContext: bool
     if (p.kind === 'fxs' && p.extension !== undefined) lines.push(`exten => ${p.extension},1,Dial(DAHDI/${p.port},${seconds})`, ...toMailbox(config, `${p.extension}@default`));
   }
   lines.push(`exten => ${ECHO_TEST_EXTENSION},1,Answer()`, ` same => n,Echo()`, ` same => n,Hangup()`);
-  if (config.voicemail) lines.push(...checkMessages());
+  if (config.voicemail) lines.push(...checkMessages(config));
   if (withPhonesContext) lines.push('', '[phones]', `include => ${GENERATED_CONTEXT}`);
   return `${lines.join('\n')}\n`;
 }
@@ -68,15 +68,31 @@ export function voicemailSetUp(config: PbxConfig): boolean {
 }
 
 /**
- * `*97`: the caller's own mailbox without a PIN, the box named by the authenticated SIP peer
- * (the channel name, never the From header), so a box without a PIN opens only from its owner's
- * phone; `*98`: any box, number then PIN (Asterisk/FreePBX habits).
+ * `*97`: the caller's own mailbox without a PIN. The box is never taken from a caller ID a phone
+ * could send: a SIP phone's is the peer it authenticated as (the channel name, `SIP/2000-...`);
+ * an analog phone's is its FXS port's extension (`DAHDI/1-...` is port 1, `1 = 2100`), so a call
+ * from an exchange line (FXO) or from a port without an extension gets no box and is asked for
+ * box and PIN like `*98` (any box, number then PIN: Asterisk/FreePBX habits).
  */
-function checkMessages(): string[] {
-  return [
-    `exten => ${OWN_MAILBOX_EXTENSION},1,VoiceMailMain(\${CUT(CUT(CHANNEL,/,2),-,1)}@default,s)`,
+function checkMessages(config: PbxConfig): string[] {
+  const lines = [
+    `exten => ${OWN_MAILBOX_EXTENSION},1,Set(OWNBOX=)`,
+    ' same => n,ExecIf($["${CUT(CHANNEL,/,1)}" = "SIP"]?Set(OWNBOX=${CUT(CUT(CHANNEL,/,2),-,1)}))',
+  ];
+  for (const p of config.analog?.ports ?? []) {
+    if (p.kind === 'fxs' && p.extension !== undefined) {
+      const prefix = `DAHDI/${p.port}-`;
+      lines.push(` same => n,ExecIf($["\${CHANNEL:0:${prefix.length}}" = "${prefix}"]?Set(OWNBOX=${p.extension}))`);
+    }
+  }
+  lines.push(
+    ' same => n,GotoIf($["${OWNBOX}" = ""]?any)',
+    ' same => n,VoiceMailMain(${OWNBOX}@default,s)',
+    ' same => n,Hangup()',
+    ' same => n(any),VoiceMailMain()',
     ' same => n,Hangup()',
     `exten => ${ANY_MAILBOX_EXTENSION},1,VoiceMailMain()`,
     ' same => n,Hangup()',
-  ];
+  );
+  return lines;
 }

@@ -14,32 +14,11 @@ import { join } from 'node:path';
 import { startPbx, type PbxProcess } from './harness.ts';
 import { Phone } from './calls-phone.ts';
 import { callAndAnswer, framesOf, sleep, ulawDecode, type ActiveCall } from './dialplan-phone.ts';
+import { VOICEMAIL_EXTENSIONS, heard, voicemailConf } from './voicemail-phone.ts';
 import { toneRatio } from '../../src/media/goertzel.ts';
 
 const PIN = '739184';
 
-const EXTENSIONS = [
-  '[phones]',
-  'exten => 8000,1,Answer()',
-  ' same => n,VoiceMail(2000@default,s)',
-  ' same => n,Hangup()',
-  'exten => 8500,1,VoiceMailMain(2000@default)',
-  ' same => n,Hangup()',
-  'include => pbx-phones',
-  '',
-].join('\n');
-
-const VOICEMAIL = ['[general]', 'format = wav', '', '[default]', `2000 => ${PIN},Alice`, ''].join('\n');
-
-/** Waits until `prompt` has reached the phone at least `count` times' worth of one frame after received index `from`. */
-async function heard(c: ActiveCall, prompt: string, from = 0, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (framesOf(prompt, c.received.slice(from).filter((r) => r.pt === 0).map((r) => r.payload)) > 0) return;
-    await sleep(100);
-  }
-  throw new Error(`${prompt} did not reach the phone`);
-}
 
 function inbox(pbx: PbxProcess): string[] {
   const dir = join(pbx.dir, 'data', 'voicemail', 'default', '2000', 'INBOX');
@@ -65,7 +44,7 @@ describe('VoiceMailMain over SIP on the bundle', () => {
   let alice: Phone;
   let bob: Phone;
   before(async () => {
-    pbx = await startPbx({ files: { 'extensions.conf': EXTENSIONS, 'voicemail.conf': VOICEMAIL }, system: { rtp: '35200-35298' } });
+    pbx = await startPbx({ files: { 'extensions.conf': VOICEMAIL_EXTENSIONS, 'voicemail.conf': voicemailConf(PIN) }, system: { rtp: '35200-35298' } });
     alice = new Phone('2000', 'Secr3t-2000', pbx.port);
     bob = new Phone('2001', 'Secr3t-2001', pbx.port);
     await alice.open();
@@ -154,7 +133,7 @@ describe('VoiceMailMain over SIP on the bundle', () => {
   });
 
   test('*97 from the owner\'s own phone opens its box without a PIN; *98 asks for box and PIN', async () => {
-    assert.match(pbx.rx('dialplan show pbx-phones'), /'\*97' =>\s+1\. VoiceMailMain/);
+    assert.match(pbx.rx('dialplan show pbx-phones'), /'\*97' =>\s+1\. Set\(OWNBOX=\)[\s\S]*VoiceMailMain\(\$\{OWNBOX\}@default,s\)/);
     const own = await callAndAnswer(bob, '*97');
     await heard(own, 'vm-youhave');
     assert.equal(framesOf('vm-password', own.audio()), 0, 'no PIN asked on the own phone');

@@ -43,3 +43,28 @@ test('pbx.conf [voicemail] with a PIN sets voicemail up', () => {
   assert.equal(voicemailSetUp(c), true);
   assert.match(generatedDialplanText(c, true), /VoiceMail\(2000@default,u\)/);
 });
+
+const ANALOG = '\n[analog]\nbackend = sim\nfxs = 1\nfxo = 2\n1 = 2100\n';
+
+test('an analog phone port with an extension gets mailbox EXT@default, a PIN in [voicemail] and the voicemail fallback', () => {
+  const c = configOf({ 'pbx.conf': `${PBX}${ANALOG}\n[voicemail]\n2100 = 739184\n` });
+  const box = c.voicemail.contexts.get('default')?.get('2100');
+  assert.ok(box, 'box 2100@default');
+  assert.equal(box.pin, '739184');
+  assert.equal(box.fromPbxConf, true);
+  assert.match(generatedDialplanText(c, true), /exten => 2100,1,Dial\(DAHDI\/1,20\)\n same => n,GotoIf\(\$\["\$\{DIALSTATUS\}" = "BUSY"\]\?busy\)\n same => n,VoiceMail\(2100@default,u\)/);
+});
+
+test('*97 takes the box from the SIP peer or the FXS port, never from a caller ID; other channels are asked for box and PIN', () => {
+  const c = configOf({ 'pbx.conf': `${PBX}${ANALOG}\n[voicemail]\n2000 = 739184\n` });
+  const text = generatedDialplanText(c, true);
+  const at = text.indexOf('exten => *97,1,');
+  assert.ok(at >= 0, text);
+  const own = text.slice(at, text.indexOf('exten => *98', at));
+  assert.match(own, /\$\{CUT\(CHANNEL,\/,1\)\}" = "SIP"\]\?Set\(OWNBOX=\$\{CUT\(CUT\(CHANNEL,\/,2\),-,1\)\}\)/);
+  assert.match(own, /\$\{CHANNEL:0:8\}" = "DAHDI\/1-"\]\?Set\(OWNBOX=2100\)/);
+  assert.doesNotMatch(own, /DAHDI\/2-/, 'the exchange line (FXO port 2) owns no box');
+  assert.doesNotMatch(own, /CALLERID/, 'the caller ID never names the box');
+  assert.match(own, /GotoIf\(\$\["\$\{OWNBOX\}" = ""\]\?any\)\n same => n,VoiceMailMain\(\$\{OWNBOX\}@default,s\)/);
+  assert.match(own, /same => n\(any\),VoiceMailMain\(\)/);
+});

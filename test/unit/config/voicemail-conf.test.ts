@@ -311,7 +311,7 @@ describe('PIN policy', () => {
       [
         `pbx.conf:5: voicemail PIN for 2000 is guessable (a run of consecutive digits); use at least 4 digits that are not a run, a repeat or the extension`,
         `pbx.conf:6: voicemail PIN for 2001 is guessable (the mailbox number); use at least 4 digits that are not a run, a repeat or the extension`,
-        `pbx.conf:7: [voicemail] 2002: there is no phone 2002 in [phones] (did you mean '2000'?)`,
+        `pbx.conf:7: [voicemail] 2002: there is no phone 2002 in [phones] or [analog] (did you mean '2000'?)`,
       ].join('\n'),
     );
   });

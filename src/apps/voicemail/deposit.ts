@@ -14,6 +14,7 @@ import { SilenceDetector } from '../../media/silence.ts';
 import type { Mailbox, VoicemailConfig } from '../../config/voicemail-model.ts';
 import { splitMailboxId } from '../../config/voicemail-model.ts';
 import type { AudioRecording, GreetingKind, MessageInfo, VoicemailSpool } from '../../store/voicemail-types.ts';
+import { parseAppOptions } from '../app-options.ts';
 
 export interface DepositOptions {
   /** `u` / `b`: which greeting the box plays (none: only the temporary greeting, if any). */
@@ -36,22 +37,6 @@ export interface DepositRequest {
   options: DepositOptions;
 }
 
-/** `u`, `b`, `s`, `U`, `d(ctx)`, `g(6)`: letter -> argument ('' when none). */
-function optionMap(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < text.length; i++) {
-    const letter = text[i]!;
-    if (/\s/.test(letter)) continue;
-    let arg = '';
-    if (text[i + 1] === '(') {
-      const close = text.indexOf(')', i + 2);
-      arg = close < 0 ? text.slice(i + 2) : text.slice(i + 2, close);
-      i = close < 0 ? text.length : close;
-    }
-    out.set(letter, arg);
-  }
-  return out;
-}
 
 /**
  * `VoiceMail(box[@ctx][&box2[@ctx]...][,options])`. Without an options argument, leading
@@ -69,7 +54,7 @@ export function parseVoiceMailArgs(args: readonly string[]): DepositRequest {
     }
     optionText = legacy;
   }
-  const opts = optionMap(optionText);
+  const opts = parseAppOptions(optionText);
   const gain = opts.has('g') ? Number.parseFloat(opts.get('g')!) : 0;
   const options: DepositOptions = {
     skipIntro: opts.has('s'),
@@ -255,6 +240,11 @@ export class MessageRecorder {
   get durationS(): number {
     return Math.floor(this.audioMs / 1000);
   }
+}
+
+/** voicemail.conf `review`: the box's own option, else [general]'s (record-review.ts runs the menu). */
+export function reviewWanted(config: Pick<VoicemailConfig, 'general'>, mailbox: Pick<Mailbox, 'options'>): boolean {
+  return mailbox.options.review ?? config.general.review;
 }
 
 /** The box of a VoiceMail() argument, with a warning text when it is not configured. */

@@ -24,6 +24,8 @@ export interface MenuIo {
    * playback stood when it ended, `lengthMs` the whole message (for rewind and skip).
    */
   playMessage(basePath: string, fromMs: number): Promise<{ end: Heard; atMs: number; lengthMs: number }>;
+  /** Play audio not yet stored (a take under review: 8 kHz linear samples); a key stops it. */
+  playAudio(samples: Int16Array): Promise<Heard>;
   /**
    * Record the caller into `rec` (each of `formats`) until `#`, `maxMs` (0: no limit of ours) or
    * hangup; `ms` is the audio kept. Neither commits nor discards: the caller decides.

@@ -1,13 +1,15 @@
 /**
  * VoiceMailMain's mailbox options (`0`, Asterisk's vm_options): 1 unavailable greeting, 2 busy
  * greeting, 3 name, 4 temporary greeting (record, or remove one that is active), 5 new PIN,
- * `*` back. A greeting is recorded after its prompt and a beep until `#`, and replaces the old
- * one whole when kept (the spool commits it); a hangup while recording keeps nothing.
+ * `*` back. A greeting is recorded after its prompt and a beep until `#`, then reviewed
+ * (record-review.ts: 1 accept, 2 listen, 3 re-record), and replaces the old one whole when
+ * accepted (the spool commits it); a hangup or no answer to the review keeps nothing.
  */
 import type { Mailbox, VoicemailFormat } from '../../config/voicemail-model.ts';
 import type { GreetingKind, GreetingRecording } from '../../store/voicemail-types.ts';
 import type { MenuIo } from './main-io.ts';
 import { readString } from './main-io.ts';
+import { GreetingTape, recordWithReview } from './record-review.ts';
 import type { VoicemailRuntime } from './runtime.ts';
 
 const MENU_WAIT_MS = 6_000;
@@ -35,14 +37,29 @@ async function recordGreeting(io: MenuIo, runtime: VoicemailRuntime, mailbox: Ma
     io.log('warning', `VoiceMailMain: cannot record the ${kind} greeting of ${mailbox.box}@${mailbox.context}: ${e instanceof Error ? e.message : String(e)}`);
     return (await io.play(['vm-sorry'])).kind === 'hangup' ? 'hangup' : 'back';
   }
-  const got = await io.record(rec, formats, maxMs);
-  if (got.end === 'hangup') {
+  // Always reviewed, as Asterisk does for the owner's recordings: 1 keeps, 2 plays, 3 records again.
+  const tape = new GreetingTape(rec, formats[0]!);
+  let takes = 0;
+  let lastMs = 0;
+  const review = await recordWithReview({
+    io,
+    caller: false,
+    review: true,
+    operator: false,
+    urgent: false,
+    rerecordPrompts: [prompt, 'beep'],
+    record: async () => {
+      if (takes++ > 0) tape.rewind(formats);
+      const got = await io.record(tape, formats, maxMs);
+      lastMs = got.ms;
+      return { end: got.end === 'hangup' ? 'hangup' : 'done', keep: got.ms >= MIN_GREETING_MS };
+    },
+    samples: () => tape.samples(),
+  });
+  if (review.end !== 'accepted') {
+    // A hangup, or no key for every round of the menu: the old greeting stays (Asterisk deletes the take).
     rec.discard();
-    return 'hangup';
-  }
-  if (got.ms < MIN_GREETING_MS) {
-    rec.discard();
-    return (await io.play(['vm-tooshort'])).kind === 'hangup' ? 'hangup' : 'back';
+    return review.end === 'hangup' ? 'hangup' : 'back';
   }
   try {
     rec.commit();
@@ -50,7 +67,7 @@ async function recordGreeting(io: MenuIo, runtime: VoicemailRuntime, mailbox: Ma
     io.log('warning', `VoiceMailMain: the ${kind} greeting of ${mailbox.box}@${mailbox.context} was not saved: ${e instanceof Error ? e.message : String(e)}`);
     return (await io.play(['vm-sorry'])).kind === 'hangup' ? 'hangup' : 'back';
   }
-  io.log('verbose', `VoiceMailMain: ${kind} greeting of ${mailbox.box}@${mailbox.context} recorded (${Math.round(got.ms / 1000)} s)`);
+  io.log('verbose', `VoiceMailMain: ${kind} greeting of ${mailbox.box}@${mailbox.context} recorded (${Math.round(lastMs / 1000)} s)`);
   return (await io.play(['vm-msgsaved'])).kind === 'hangup' ? 'hangup' : 'back';
 }
 

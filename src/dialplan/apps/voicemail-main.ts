@@ -19,7 +19,7 @@ import { mainMenu, parseFolder } from '../../apps/voicemail/main-menu.ts';
 import type { VoicemailRuntime } from '../../apps/voicemail/runtime.ts';
 import { PbxError } from '../../core/errors.ts';
 import type { AudioFrame } from '../../media/frame.ts';
-import { FRAME_MS } from '../../media/frame.ts';
+import { FRAME_MS, framesFromSlin } from '../../media/frame.ts';
 import type { GreetingRecording } from '../../store/voicemail-types.ts';
 import type { AppContext, AppResult, DialplanApplication } from '../types.ts';
 import type { ApplicationDeps } from './deps.ts';
@@ -109,6 +109,12 @@ export class ChannelMenuIo implements MenuIo {
     const r = await this.audio.listen({ frames: counted(), breakOn: isDtmfDigit });
     // The frame that was just handed to the player is still being heard: count it as heard.
     return { end: r, atMs: (start + played) * FRAME_MS, lengthMs: all.length * FRAME_MS };
+  }
+
+  async playAudio(samples: Int16Array): Promise<Heard> {
+    const media = this.audio.media;
+    if (!media) return this.audio.hungUp ? { kind: 'hangup' } : { kind: 'done' };
+    return this.audio.listen({ frames: framesFromSlin(samples, media.format), breakOn: isDtmfDigit });
   }
 
   async record(rec: GreetingRecording, formats: readonly VoicemailFormat[], maxMs: number): Promise<{ end: 'done' | 'hangup'; ms: number }> {

@@ -6,6 +6,9 @@
  * nothing but silence, is dropped. During the greeting `#` skips to the beep, `*` goes to the
  * `a` extension and `0` (with `operator=yes`) to `o`, in the current context or the calling
  * macro's; VMSTATUS is SUCCESS, USEREXIT or FAILED and the dialplan goes on after a failure.
+ * With voicemail.conf `review=yes` a recording ended by `#` (or silence, or maxsecs) is followed
+ * by Asterisk's review menu (apps/voicemail/record-review.ts): 1 save, 2 listen, 3 re-record,
+ * 4 Urgent on/off, 0 operator; no key or a hangup keeps the message.
  * The pure parts (arguments, greeting choice, the recorder, the .txt fields) are in
  * apps/voicemail/deposit.ts; the spool, the config and the notification hook come from the
  * VoicemailRuntime.
@@ -15,7 +18,9 @@ import type { AudioFrame } from '../../media/frame.ts';
 import type { Mailbox } from '../../config/voicemail-model.ts';
 import { splitMailboxId } from '../../config/voicemail-model.ts';
 import type { VoicemailRuntime } from '../../apps/voicemail/runtime.ts';
-import { chooseGreeting, DTMF_TAIL_MS, findBox, KEPT_SILENCE_MS, MessageRecorder, messageInfo, parseVoiceMailArgs } from '../../apps/voicemail/deposit.ts';
+import { chooseGreeting, DTMF_TAIL_MS, findBox, KEPT_SILENCE_MS, MessageRecorder, messageInfo, parseVoiceMailArgs, reviewWanted } from '../../apps/voicemail/deposit.ts';
+import { recordWithReview, ReviewTape } from '../../apps/voicemail/record-review.ts';
+import type { TakeResult } from '../../apps/voicemail/record-review.ts';
 import type { GreetingChoice } from '../../apps/voicemail/deposit.ts';
 import { countMessages, parseBoxFolder } from '../../apps/voicemail/lookup.ts';
 import type { MessageInfo, MessageRecording, StoredMessage, VoicemailFolder } from '../../store/voicemail-types.ts';
@@ -26,6 +31,7 @@ import { strftime } from '../functions/strftime.ts';
 import { zonedTime } from '../functions/time-zone.ts';
 import { afterMs, AppAudio, answerUnless, digitTimeoutMs, guarded, HANGUP, loadPrompt, NEXT } from './media-session.ts';
 import type { MediaAppDeps } from './media-session.ts';
+import { ChannelMenuIo } from './voicemail-main.ts';
 
 type RecordEnd = 'DTMF' | 'OPERATOR' | 'SILENCE' | 'TIMEOUT' | 'HANGUP' | 'ERROR';
 
@@ -79,7 +85,7 @@ function voiceMailApplication(media: MediaAppDeps | undefined, runtimeOf: () => 
     synopsis: 'Leave a Voicemail message',
     syntax: 'VoiceMail(mailbox[@context][&mailbox[@context]][...][,options])',
     description:
-      "Plays the first mailbox's greeting and records a message into each mailbox's INBOX. Options: b (busy greeting), u (unavailable greeting), s (skip the instructions), U (urgent), d([c]) (a digit during the greeting dials an extension of context c), g(#) (gain in dB); the 1.2 form VoiceMail(u2000) takes leading s, u, b, j (j: priority n+101 when the mailbox does not exist). During the greeting # skips to the beep, * goes to the 'a' extension, 0 to 'o' (operator=yes). The recording ends on #, maxsilence, maxsecs or hangup; shorter than minsecs or only silence is not kept. Sets VMSTATUS to SUCCESS, USEREXIT or FAILED.",
+      "Plays the first mailbox's greeting and records a message into each mailbox's INBOX. Options: b (busy greeting), u (unavailable greeting), s (skip the instructions), U (urgent), d([c]) (a digit during the greeting dials an extension of context c), g(#) (gain in dB); the 1.2 form VoiceMail(u2000) takes leading s, u, b, j (j: priority n+101 when the mailbox does not exist). During the greeting # skips to the beep, * goes to the 'a' extension, 0 to 'o' (operator=yes). The recording ends on #, maxsilence, maxsecs or hangup; shorter than minsecs or only silence is not kept. With review=yes in voicemail.conf the caller then hears 1 to save, 2 to listen, 3 to re-record, 4 to mark urgent (0 operator). Sets VMSTATUS to SUCCESS, USEREXIT or FAILED.",
     async run(ctx: AppContext): Promise<AppResult> {
       const ch = ctx.channel;
       const setStatus = (s: 'SUCCESS' | 'USEREXIT' | 'FAILED'): void => {
@@ -173,7 +179,7 @@ function voiceMailApplication(media: MediaAppDeps | undefined, runtimeOf: () => 
       const tag = uniqueTag(ch.uniqueId);
       // origtime is when the recording starts, as app_voicemail writes it before recording.
       const startedAt = ctx.now();
-      const infoNow = (durationS: number): MessageInfo =>
+      const infoNow = (durationS: number, urgent = opts.urgent): MessageInfo =>
         messageInfo({
           mailbox,
           channelName: ch.name,
@@ -184,7 +190,7 @@ function voiceMailApplication(media: MediaAppDeps | undefined, runtimeOf: () => 
           exten: ch.variables.get('MACRO_EXTEN') || ch.exten,
           priority: ch.priority,
           category: ch.variables.get('VM_CATEGORY'),
-          urgent: opts.urgent,
+          urgent,
           nowMs: startedAt,
           durationS,
           uniqueTag: tag,
@@ -202,42 +208,76 @@ function voiceMailApplication(media: MediaAppDeps | undefined, runtimeOf: () => 
         setStatus('FAILED');
         return NEXT;
       }
-      const recorder = new MessageRecorder(rec, { formats: general.formats, gainDb: opts.gainDb, silenceThreshold: general.silenceThreshold });
+      // review=yes: the take is kept in memory too, for `2` (listen) before it is committed.
+      const reviewing = reviewWanted(config, mailbox);
+      const tape = reviewing ? new ReviewTape(rec, general.formats[0] ?? 'wav') : undefined;
+      const target = tape ?? rec;
+      const newRecorder = (): MessageRecorder => new MessageRecorder(target, { formats: general.formats, gainDb: opts.gainDb, silenceThreshold: general.silenceThreshold });
+      let recorder = newRecorder();
       const maxSilenceMs = general.maxSilence * 1000;
       const media0 = audio.media;
       let writeError: unknown;
-      const end = await guarded<RecordEnd>(ch.hangupSignal, 'HANGUP', (finish, onCleanup, isDone) => {
-        const onDigit = (d: string): void => {
-          if (d === '#') finish('DTMF');
-          else if (d === '0' && operatorContext !== undefined) finish('OPERATOR');
-        };
-        if (audio.digits) {
-          for (let d: string | undefined; !isDone() && (d = audio.digits.take()) !== undefined; ) onDigit(d);
-          if (isDone()) return;
-          onCleanup(audio.digits.listen(onDigit));
+      let end = 'HANGUP' as RecordEnd;
+      let takes = 0;
+      /** One recording until #, 0 (operator), maxsilence, maxsecs or hangup; a re-record starts the files again. */
+      const recordTake = async (): Promise<TakeResult> => {
+        if (takes++ > 0 && tape) {
+          try {
+            tape.rewind(general.formats);
+            recorder = newRecorder();
+          } catch (e) {
+            writeError = e;
+            return { end: 'error', keep: false };
+          }
         }
-        onCleanup(
-          media0.onFrame((frame) => {
-            try {
-              recorder.feed(frame);
-            } catch (e) {
-              writeError = e;
-              finish('ERROR');
-              return;
-            }
-            if (maxSilenceMs > 0 && recorder.trailingSilenceMs >= maxSilenceMs) finish('SILENCE');
-          }),
-        );
-        if (general.maxSecs > 0) onCleanup(afterMs(media.clock, general.maxSecs * 1000, () => finish('TIMEOUT')));
+        end = await guarded<RecordEnd>(ch.hangupSignal, 'HANGUP', (finish, onCleanup, isDone) => {
+          const onDigit = (d: string): void => {
+            if (d === '#') finish('DTMF');
+            else if (d === '0' && operatorContext !== undefined) finish('OPERATOR');
+          };
+          if (audio.digits) {
+            for (let d: string | undefined; !isDone() && (d = audio.digits.take()) !== undefined; ) onDigit(d);
+            if (isDone()) return;
+            onCleanup(audio.digits.listen(onDigit));
+          }
+          onCleanup(
+            media0.onFrame((frame) => {
+              try {
+                recorder.feed(frame);
+              } catch (e) {
+                writeError = e;
+                finish('ERROR');
+                return;
+              }
+              if (maxSilenceMs > 0 && recorder.trailingSilenceMs >= maxSilenceMs) finish('SILENCE');
+            }),
+          );
+          if (general.maxSecs > 0) onCleanup(afterMs(media.clock, general.maxSecs * 1000, () => finish('TIMEOUT')));
+        });
+        if (writeError !== undefined) return { end: 'error', keep: false };
+        if (end === 'SILENCE') recorder.trimEnd(recorder.trailingSilenceMs - KEPT_SILENCE_MS);
+        else if (end === 'DTMF' || end === 'OPERATOR') recorder.trimEnd(DTMF_TAIL_MS);
+        return { end: end === 'HANGUP' ? 'hangup' : end === 'OPERATOR' ? 'operator' : 'done', keep: recorder.heardSound && recorder.durationS >= general.minSecs };
+      };
+      const review = await recordWithReview({
+        io: new ChannelMenuIo(ctx, audio, vm),
+        caller: true,
+        review: reviewing,
+        operator: operatorContext !== undefined,
+        urgent: opts.urgent,
+        rerecordPrompts: ['vm-intro', 'beep'],
+        record: recordTake,
+        samples: () => tape?.samples() ?? new Int16Array(0),
       });
+      // A hangup or 0 in the review menu ends the call the same way as during the recording.
+      if (review.end === 'hangup') end = 'HANGUP';
+      else if (review.end === 'operator') end = 'OPERATOR';
       if (writeError !== undefined) {
         rec.discard();
         ctx.log('warning', `VoiceMail: could not write the message for ${mailbox.box}: ${(writeError as Error).message}`);
         setStatus('FAILED');
         return NEXT;
       }
-      if (end === 'SILENCE') recorder.trimEnd(recorder.trailingSilenceMs - KEPT_SILENCE_MS);
-      else if (end === 'DTMF' || end === 'OPERATOR') recorder.trimEnd(DTMF_TAIL_MS);
 
       const after = (saved: boolean): Promise<AppResult> | AppResult => {
         if (end === 'HANGUP') return HANGUP;
@@ -246,7 +286,9 @@ function voiceMailApplication(media: MediaAppDeps | undefined, runtimeOf: () => 
           return { kind: 'goto', context: operatorContext, exten: 'o', priority: 1 };
         }
         if (!saved) return NEXT;
-        return audio.playAll(promptFrames(ctx, audio, ['vm-goodbye'])).then((r) => (r === 'hangup' ? HANGUP : NEXT));
+        // 1 in the review menu: "message saved" (Asterisk says it on that key), then goodbye.
+        const closing = review.end === 'accepted' ? ['vm-msgsaved', 'vm-goodbye'] : ['vm-goodbye'];
+        return audio.playAll(promptFrames(ctx, audio, closing)).then((r) => (r === 'hangup' ? HANGUP : NEXT));
       };
 
       if (!recorder.heardSound || recorder.durationS < general.minSecs) {
@@ -263,7 +305,7 @@ function voiceMailApplication(media: MediaAppDeps | undefined, runtimeOf: () => 
       let stored: StoredMessage;
       try {
         recorder.finish();
-        stored = rec.commit(infoNow(recorder.durationS));
+        stored = rec.commit(infoNow(recorder.durationS, review.urgent));
       } catch (e) {
         rec.discard();
         if (!(e instanceof PbxError)) throw e;
@@ -272,12 +314,28 @@ function voiceMailApplication(media: MediaAppDeps | undefined, runtimeOf: () => 
         setStatus('FAILED');
         return end === 'HANGUP' ? HANGUP : NEXT;
       }
+      if (review.urgent !== opts.urgent) stored = markUrgent(ctx, vm, stored, review.urgent);
       vm.messageLeft(mailbox, stored);
       for (const other of req.boxes.slice(1)) copyTo(ctx, vm, stored, other.box, other.context);
       setStatus('SUCCESS');
       return after(true);
     },
   };
+}
+
+/**
+ * `4` in the review menu changed the Urgent flag: the message (committed with the new flag) goes
+ * to the folder that matches it, as app_voicemail files an Urgent message; when that folder is
+ * full it stays where it is.
+ */
+function markUrgent(ctx: AppContext, vm: VoicemailRuntime, message: StoredMessage, urgent: boolean): StoredMessage {
+  try {
+    return vm.spool.move(message, urgent ? 'Urgent' : 'INBOX');
+  } catch (e) {
+    if (!(e instanceof PbxError)) throw e;
+    ctx.log('warning', `VoiceMail: the message stays in ${message.folder} of ${message.box}@${message.context}: ${e.message}`);
+    return message;
+  }
 }
 
 /** The message also goes to the other boxes of `VoiceMail(2000&2001)`; a missing or full one is skipped with a warning. */

@@ -1,8 +1,8 @@
 /**
  * VoiceMail() leaving messages, driven tick by tick against the real file spool in a temp
  * directory: option parsing (including the 1.2 `u2000` spelling), which greeting is played,
- * minsecs and all-silence discards, a full box, VMSTATUS, several boxes, the `.txt` fields, and
- * the exit keys during the greeting.
+ * minsecs and all-silence discards, a full box, VMSTATUS, several boxes, the `.txt` fields, the
+ * exit keys during the greeting, and the review menu of `review=yes` (record-review.ts).
  */
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +23,12 @@ import type { StoredMessage } from '../../../src/store/voicemail-types.ts';
 import { fakeLookup, FakeSounds, find, finish, harness, settle } from '../dialplan/apps-media-fixtures.ts';
 import type { Harness } from '../dialplan/apps-media-fixtures.ts';
 
-const PROMPTS = { 'vm-intro': 2, 'vm-theperson': 1, 'vm-isunavail': 1, 'vm-isonphone': 1, beep: 1, 'vm-goodbye': 1, 'vm-mailboxfull': 1, 'digits/2': 1, 'digits/0': 1, 'digits/1': 1 };
+const PROMPTS = {
+  'vm-intro': 2, 'vm-theperson': 1, 'vm-isunavail': 1, 'vm-isonphone': 1, beep: 1, 'vm-goodbye': 1, 'vm-mailboxfull': 1, 'digits/2': 1, 'digits/0': 1, 'digits/1': 1,
+  // the review menu (review=yes)
+  'vm-review': 1, 'vm-review-urgent': 1, 'vm-review-nonurgent': 1, 'vm-msgsaved': 1, 'vm-marked-urgent': 1, 'vm-marked-nonurgent': 1,
+  'vm-reachoper': 1, 'vm-tooshort': 1, 'vm-torerecord': 1, 'vm-sorry': 1,
+};
 
 function mailbox(box: string, extra: Partial<Mailbox> = {}): Mailbox {
   return { context: 'default', box, pinLocked: false, fullName: `Owner ${box}`, options: { other: {} }, fromPbxConf: true, origin: { file: 'pbx.conf', line: 1 }, ...extra };
@@ -348,6 +353,143 @@ describe('VoiceMail()', () => {
     const run = r.h.start(r.app, '2001,s');
     await untilRecording(r.h);
     await talk(r.h, 100, 3000);
+    r.h.media.press('0');
+    await finish(r.h, run);
+    assert.deepEqual(run.result, { kind: 'goto', context: 'macro-stdexten', exten: 'o', priority: 1 });
+    assert.equal(r.h.channel.variables.get('VMSTATUS'), 'USEREXIT');
+    assert.deepEqual(inbox('2001'), ['msg0000.txt', 'msg0000.wav']);
+  });
+});
+
+/** Ticks until `name` has been played `count` times (the review menu's prompts). */
+async function untilPlayed(h: Harness, name: string, count = 1, max = 2000): Promise<void> {
+  const played = (): number => (h.ctx('').sounds as FakeSounds).played.filter((p) => p === name).length;
+  for (let i = 0; i < max && played() < count; i++) {
+    h.clock.tick();
+    await settle();
+  }
+  assert.equal(played(), count, `${name} played ${count} time(s)`);
+}
+
+function savedWav(box: string, folder = 'INBOX'): Int16Array {
+  return readWav(new Uint8Array(readFileSync(join(dir, 'voicemail/default', box, folder, 'msg0000.wav')))).data as Int16Array;
+}
+
+describe('VoiceMail() with review=yes', () => {
+  test('review off: # saves at once, no review menu', async () => {
+    const r = rig({ review: false });
+    const run = r.h.start(r.app, '2001,s');
+    await untilRecording(r.h);
+    await talk(r.h, 100, 3000);
+    r.h.media.press('#');
+    await finish(r.h, run);
+    const played = (r.h.ctx('').sounds as FakeSounds).played;
+    assert.ok(!played.includes('vm-review'), played.join(' '));
+    assert.deepEqual(played.slice(-2), ['beep', 'vm-goodbye']);
+    assert.deepEqual(inbox('2001'), ['msg0000.txt', 'msg0000.wav']);
+  });
+
+  test('1 saves: vm-review (and press 4 for urgent), vm-msgsaved, goodbye', async () => {
+    const r = rig({ review: true });
+    const run = r.h.start(r.app, '2001,s');
+    await untilRecording(r.h);
+    await talk(r.h, 100, 3000);
+    r.h.media.press('#');
+    await untilPlayed(r.h, 'vm-review-urgent');
+    assert.deepEqual(inbox('2001'), [], 'nothing is saved while the caller reviews');
+    r.h.media.press('1');
+    await finish(r.h, run);
+    assert.deepEqual(run.result, { kind: 'next' });
+    assert.equal(r.h.channel.variables.get('VMSTATUS'), 'SUCCESS');
+    assert.deepEqual((r.h.ctx('').sounds as FakeSounds).played.slice(-4), ['vm-review', 'vm-review-urgent', 'vm-msgsaved', 'vm-goodbye']);
+    assert.deepEqual(inbox('2001'), ['msg0000.txt', 'msg0000.wav']);
+    assert.equal(savedWav('2001').length, 100 * 160 - 250 * 8);
+    assert.equal(r.left.length, 1);
+  });
+
+  test('a per-box review=yes works without [general] review; 2 plays the recording back, then 1 saves', async () => {
+    const r = rig({ review: false }, { boxes: [mailbox('2001', { options: { review: true, other: {} } })] });
+    const run = r.h.start(r.app, '2001,s');
+    await untilRecording(r.h);
+    await talk(r.h, 100, 3000);
+    r.h.media.press('#');
+    await untilPlayed(r.h, 'vm-review');
+    const before = r.h.media.sent.length;
+    r.h.media.press('2');
+    await untilPlayed(r.h, 'vm-review', 2);
+    const replayed = r.h.media.sent.slice(before).filter((f) => f.data[0] === 3000).length;
+    assert.equal(replayed, Math.ceil((100 * 160 - 250 * 8) / 160), 'the whole take was played back to the caller');
+    r.h.media.press('1');
+    await finish(r.h, run);
+    assert.equal(r.h.channel.variables.get('VMSTATUS'), 'SUCCESS');
+    assert.deepEqual(inbox('2001'), ['msg0000.txt', 'msg0000.wav']);
+  });
+
+  test('3 re-records after vm-intro and the beep: the saved message is the second take', async () => {
+    const r = rig({ review: true });
+    const run = r.h.start(r.app, '2001,s');
+    await untilRecording(r.h);
+    await talk(r.h, 100, 3000);
+    r.h.media.press('#');
+    await untilPlayed(r.h, 'vm-review');
+    r.h.media.press('3');
+    await untilPlayed(r.h, 'beep', 2);
+    await untilRecording(r.h);
+    await talk(r.h, 150, 1000);
+    r.h.media.press('#');
+    await untilPlayed(r.h, 'vm-review', 2);
+    r.h.media.press('1');
+    await finish(r.h, run);
+    const played = (r.h.ctx('').sounds as FakeSounds).played;
+    assert.equal(played.filter((p) => p === 'vm-intro').length, 1, 's: no intro before the first take; Asterisk plays it before a re-record');
+    const wav = savedWav('2001');
+    assert.equal(wav.length, 150 * 160 - 250 * 8, 'only the second take, with one WAV header');
+    assert.equal(wav[0], 1000);
+    assert.match(readFileSync(join(dir, 'voicemail/default/2001/INBOX/msg0000.txt'), 'utf8'), /^duration=2$/m);
+  });
+
+  test('a hangup during the review keeps the message', async () => {
+    const r = rig({ review: true });
+    const run = r.h.start(r.app, '2001,s');
+    await untilRecording(r.h);
+    await talk(r.h, 100, 3000);
+    r.h.media.press('#');
+    await untilPlayed(r.h, 'vm-review');
+    r.h.channel.farHangup();
+    await finish(r.h, run);
+    assert.deepEqual(run.result, { kind: 'hangup' });
+    assert.equal(r.h.channel.variables.get('VMSTATUS'), 'SUCCESS');
+    assert.deepEqual(inbox('2001'), ['msg0000.txt', 'msg0000.wav']);
+    assert.equal(r.left.length, 1);
+  });
+
+  test('4 marks it Urgent (folder Urgent, flag=Urgent); no key for four rounds saves it', async () => {
+    const r = rig({ review: true });
+    const run = r.h.start(r.app, '2001,s');
+    await untilRecording(r.h);
+    await talk(r.h, 100, 3000);
+    r.h.media.press('#');
+    await untilPlayed(r.h, 'vm-review');
+    r.h.media.press('4');
+    await untilPlayed(r.h, 'vm-marked-urgent');
+    await finish(r.h, run, 20_000);
+    const played = (r.h.ctx('').sounds as FakeSounds).played;
+    assert.equal(played.filter((p) => p === 'vm-review-nonurgent').length, 4, 'the menu now offers to remove the mark; one round and three repeats');
+    assert.ok(!played.includes('vm-msgsaved'));
+    assert.equal(r.h.channel.variables.get('VMSTATUS'), 'SUCCESS');
+    assert.deepEqual(inbox('2001'), []);
+    assert.deepEqual(readdirSync(join(dir, 'voicemail/default/2001/Urgent')).sort(), ['msg0000.txt', 'msg0000.wav']);
+    assert.match(readFileSync(join(dir, 'voicemail/default/2001/Urgent/msg0000.txt'), 'utf8'), /^flag=Urgent$/m);
+    assert.equal(r.left[0]!.message.folder, 'Urgent');
+  });
+
+  test('0 in the review menu with operator=yes keeps the message and goes to o', async () => {
+    const r = rig({ review: true, operator: true }, { lookup: fakeLookup({ 'macro-stdexten': { o: 1 } }) });
+    const run = r.h.start(r.app, '2001,s');
+    await untilRecording(r.h);
+    await talk(r.h, 100, 3000);
+    r.h.media.press('#');
+    await untilPlayed(r.h, 'vm-reachoper');
     r.h.media.press('0');
     await finish(r.h, run);
     assert.deepEqual(run.result, { kind: 'goto', context: 'macro-stdexten', exten: 'o', priority: 1 });

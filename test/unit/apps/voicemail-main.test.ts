@@ -1,7 +1,8 @@
 /**
  * VoiceMailMain and VMAuthenticate on a fake channel with the manual media clock and an
  * in-memory spool: login (given box, typed box, wrong PINs, maxlogins, lock-out, a box without
- * PIN, a PIN changed from the phone), the menu keys and what they leave in the spool.
+ * PIN, a PIN changed from the phone), the menu keys and what they leave in the spool, and the
+ * review of a recorded greeting (1 keep, 2 listen, 3 re-record).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -298,21 +299,81 @@ describe('VoiceMailMain menus', () => {
     await vm.finish(r);
   });
 
-  test('0 1 records the unavailable greeting until #', async () => {
+  /** The caller speaks `n` frames of `byte` (µ-law) into the recording. */
+  async function speak(vm: VmHarness, n: number, byte: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      vm.h.media.receive({ format: 'ulaw', timestamp: i * 160, data: new Uint8Array(160).fill(byte) });
+      await vm.tick(1);
+    }
+  }
+
+  /** Frames of `byte` sent to the caller since `from` (a take played back). */
+  function sentOf(vm: VmHarness, byte: number, from: number): number {
+    return vm.h.media.sent.slice(from).filter((f) => f.data[0] === byte).length;
+  }
+
+  test('0 1 records the unavailable greeting until #, then the review: 1 keeps it', async () => {
     const { vm, r } = await loggedIn();
     await vm.press('0', 5);
     await vm.press('1', 10);
     assert.ok(vm.sounds.played.includes('vm-rec-unv'));
-    for (let i = 0; i < 100; i++) {
-      vm.h.media.receive({ format: 'ulaw', timestamp: i * 160, data: new Uint8Array(160).fill(0x20) });
-      await vm.tick(1);
-    }
+    await speak(vm, 100, 0x20);
     await vm.press('#', 10);
+    assert.equal(vm.sounds.played.at(-1), 'vm-review');
+    assert.ok(!vm.spool.greeting('default', '2000', 'unavail'), 'not kept before it is accepted');
+    await vm.press('1', 10);
     assert.ok(vm.sounds.played.includes('vm-msgsaved'));
     assert.ok(vm.spool.greeting('default', '2000', 'unavail'));
     await vm.press('*', 5);
     await vm.press('#');
     await vm.finish(r);
+  });
+
+  test('greeting review: 2 plays the take back, 3 records again after the prompt and beep, 1 keeps the second take', async () => {
+    const { vm, r } = await loggedIn();
+    await vm.press('0', 5);
+    await vm.press('3', 10);
+    assert.equal(vm.sounds.played.filter((p) => p === 'vm-rec-name').length, 1);
+    await speak(vm, 100, 0x20);
+    await vm.press('#', 10);
+    let from = vm.h.media.sent.length;
+    await vm.press('2', 150);
+    assert.equal(sentOf(vm, 0x20, from), Math.ceil((100 * 160 - 250 * 8) / 160), 'the first take, without the key tone');
+    await vm.press('3', 10);
+    assert.equal(vm.sounds.played.filter((p) => p === 'vm-rec-name').length, 2, 'the prompt again');
+    assert.equal(vm.sounds.played.at(-1), 'beep');
+    await speak(vm, 50, 0x30);
+    await vm.press('#', 10);
+    from = vm.h.media.sent.length;
+    await vm.press('2', 100);
+    assert.equal(sentOf(vm, 0x30, from), Math.ceil((50 * 160 - 250 * 8) / 160), 'the second take');
+    assert.equal(sentOf(vm, 0x20, from), 0, 'nothing of the first take is left');
+    await vm.press('1', 10);
+    assert.ok(vm.sounds.played.includes('vm-msgsaved'));
+    assert.ok(vm.spool.greeting('default', '2000', 'greet'));
+    await vm.press('*', 5);
+    await vm.press('#');
+    await vm.finish(r);
+  });
+
+  test('greeting review: a hangup or no key keeps nothing', async () => {
+    const { vm, r } = await loggedIn();
+    await vm.press('0', 5);
+    await vm.press('2', 10);
+    await speak(vm, 100, 0x20);
+    await vm.press('#', 10);
+    // One round and three repeats of the menu without a key: the take is dropped, back to the options.
+    await vm.tick(4 * 320);
+    assert.equal(vm.sounds.played.filter((p) => p === 'vm-review').length, 4);
+    assert.ok(!vm.sounds.played.includes('vm-msgsaved'));
+    assert.ok(!vm.spool.greeting('default', '2000', 'busy'));
+    assert.equal(vm.sounds.played.at(-1), 'vm-options');
+    await vm.press('1', 10);
+    await speak(vm, 100, 0x20);
+    await vm.press('#', 10);
+    vm.h.channel.farHangup();
+    assert.deepEqual(await vm.finish(r), { kind: 'hangup' });
+    assert.ok(!vm.spool.greeting('default', '2000', 'unavail'));
   });
 
   test('no key for three rounds: goodbye', async () => {

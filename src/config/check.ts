@@ -27,6 +27,9 @@ function describe(result: LoadResult): CheckResult {
     const phones = c.phones.size;
     const peers = c.peers.size;
     lines.push(`configuration OK (${c.sources.join(', ')}): ${plural(phones, 'phone')}, ${plural(peers, 'SIP peer')}`);
+    let boxes = 0;
+    for (const ctx of c.voicemail.contexts.values()) boxes += ctx.size;
+    if (boxes > 0) lines.push(`voicemail OK: ${plural(boxes, 'mailbox')}, mail notification ${c.voicemail.smtp ? `through ${c.voicemail.smtp.host}:${c.voicemail.smtp.port}` : 'off (no smtp in pbx.conf [voicemail])'}`);
   } else {
     lines.push(`configuration has ${plural(result.errors.length, 'error')}; nothing was applied`);
   }
@@ -34,5 +37,5 @@ function describe(result: LoadResult): CheckResult {
 }
 
 function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+  return `${n} ${noun}${n === 1 ? '' : noun.endsWith('x') ? 'es' : 's'}`;
 }

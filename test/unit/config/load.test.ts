@@ -107,7 +107,10 @@ describe('loadConfig from a directory', () => {
 describe('pbx check', () => {
   test('a good directory: ok, with a summary', () => {
     const dir = configDir('good', { 'pbx.conf': '[phones]\n2000 = first-long-secret, Alice\n' });
-    assert.deepEqual(checkConfigDir(dir), { ok: true, output: 'configuration OK (pbx.conf): 1 phone, 1 SIP peer\n' });
+    assert.deepEqual(checkConfigDir(dir), {
+      ok: true,
+      output: 'configuration OK (pbx.conf): 1 phone, 1 SIP peer\nvoicemail OK: 1 mailbox, mail notification off (no smtp in pbx.conf [voicemail])\n',
+    });
   });
 
   test('a bad directory: every error as file:line: reason, warnings prefixed, not ok', () => {

@@ -141,7 +141,7 @@ const FORMAT_ALIASES: Record<string, VoicemailFormat> = { pcm: 'ulaw', ul: 'ulaw
 const UNWRITABLE_FORMATS = ['wav49', 'gsm', 'g722', 'g723', 'g723sf', 'g726', 'g729', 'ilbc', 'siren7', 'siren14', 'speex', 'sln16', 'ogg', 'vox', 'au', 'h263', 'h264', 'g719'];
 
 /** pbx.conf [voicemail] keys besides extension numbers (which set that box's PIN). */
-export const PBX_VOICEMAIL_KEYS = ['smtp', 'smtpsecurity', 'smtpuser', 'smtppassword', 'serveremail', 'fromstring'] as const;
+export const PBX_VOICEMAIL_KEYS = ['smtp', 'smtpsecurity', 'smtpuser', 'smtppassword', 'serveremail', 'fromstring', 'maxboxmb', 'maxspoolmb'] as const;
 
 const SMTP_SECURITY = ['starttls', 'require', 'tls', 'none'] as const;
 
@@ -648,6 +648,14 @@ function readPbxVoicemail(
     if (key === 'fromstring') general.fromString = v.value;
     else if (v.value === '' || /[\s<>",;]/.test(v.value)) diag.error(v.at, `invalid serveremail '${v.value}': expected an address such as voicemail@example.com`);
     else general.serverEmail = v.value;
+  }
+  // Ours (Asterisk has no byte caps): MiB of audio one box, and the whole spool, may hold.
+  for (const [key, field] of [['maxboxmb', 'maxBoxBytes'], ['maxspoolmb', 'maxSpoolBytes']] as const) {
+    const v = values.get(key);
+    if (!v) continue;
+    const n = parseInteger(v.value, 1, 65536);
+    if (n.ok) general[field] = n.value * 1024 * 1024;
+    else diag.error(v.at, `invalid ${key} '${v.value}': ${n.why} (MiB)`);
   }
   return readSmtp(values, diag);
 }

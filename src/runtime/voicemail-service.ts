@@ -71,8 +71,8 @@ export class VoicemailService implements VoicemailRuntime {
         root: paths.join(o.config().system.data, 'voicemail'),
         // Read at each check, so a reload's maxmsg and caps apply to the next message.
         maxMsg: () => this.config().general.maxMsg,
-        maxBoxBytes: o.config().voicemail.general.maxBoxBytes,
-        maxSpoolBytes: o.config().voicemail.general.maxSpoolBytes,
+        maxBoxBytes: () => this.config().general.maxBoxBytes,
+        maxSpoolBytes: () => this.config().general.maxSpoolBytes,
         clock: o.clock,
         log: (level, m) => {
           if (level === 'error') log.error(m);

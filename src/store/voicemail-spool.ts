@@ -64,10 +64,10 @@ export interface VoicemailSpoolOptions {
   root: string;
   /** Messages per folder (voicemail.conf `maxmsg`, per box); default 100. */
   maxMsg?: (context: string, box: string) => number;
-  /** Cap of one box's stored audio in bytes (0/absent: none). */
-  maxBoxBytes?: number;
-  /** Cap of the whole spool's stored audio in bytes (0/absent: none). */
-  maxSpoolBytes?: number;
+  /** Cap of one box's stored audio in bytes (0/absent: none); a function is asked at each check (reload). */
+  maxBoxBytes?: number | (() => number);
+  /** Cap of the whole spool's stored audio in bytes (0/absent: none); a function is asked at each check. */
+  maxSpoolBytes?: number | (() => number);
   clock?: { wallNow(): number };
   log?: SpoolLog;
   /** Interrupted recordings shorter than this many seconds are dropped at recovery (default 1). */
@@ -235,8 +235,10 @@ export class FileVoicemailSpool implements VoicemailSpool {
     this.checkFolder(folder);
     const s = this.state(context, box);
     if ((s.folders.get(folder)?.length ?? 0) >= this.maxMsg(context, box)) return true;
-    if (this.opts.maxBoxBytes && s.bytes >= this.opts.maxBoxBytes) return true;
-    if (this.opts.maxSpoolBytes && this.totalBytes >= this.opts.maxSpoolBytes) return true;
+    const maxBox = capOf(this.opts.maxBoxBytes);
+    const maxSpool = capOf(this.opts.maxSpoolBytes);
+    if (maxBox > 0 && s.bytes >= maxBox) return true;
+    if (maxSpool > 0 && this.totalBytes >= maxSpool) return true;
     return false;
   }
 
@@ -773,7 +775,8 @@ export class FileVoicemailSpool implements VoicemailSpool {
     const duration = Math.floor(seconds);
     if (!(duration >= (this.opts.minRecoverSecs ?? 1))) return drop(`${Number.isFinite(seconds) ? seconds.toFixed(1) : 0} s of audio`);
     this.loadFolder(s, c.folder);
-    const boxFull = this.opts.maxBoxBytes !== undefined && this.opts.maxBoxBytes > 0 && s.bytes >= this.opts.maxBoxBytes;
+    const maxBox = capOf(this.opts.maxBoxBytes);
+    const boxFull = maxBox > 0 && s.bytes >= maxBox;
     if ((s.folders.get(c.folder)?.length ?? 0) >= this.maxMsg(s.context, s.box) || boxFull) return drop(`${c.folder} is full`);
     const now = this.wallNow();
     const info: MessageInfo = {
@@ -880,4 +883,9 @@ function recordingAccess(files: Map<string, RecordingFile>, finished: () => bool
     truncate: (format: string, size: number): void => file(format).truncate(size),
     size: (format: string): number => files.get(format)?.size ?? 0,
   };
+}
+
+/** A byte cap given as a number or asked from the configuration in force; 0 when none. */
+function capOf(cap: number | (() => number) | undefined): number {
+  return (typeof cap === 'function' ? cap() : cap) ?? 0;
 }

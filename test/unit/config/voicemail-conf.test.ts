@@ -384,8 +384,18 @@ describe('pbx.conf phones email and [voicemail] SMTP', () => {
         `pbx.conf:6: invalid smtp 'mail..example.com': 'mail..example.com' is not a valid host name or address (expected host[:port], e.g. mail.example.com:587)`,
         `pbx.conf:7: invalid smtpsecurity 'startls': expected starttls, require, tls, none (did you mean 'starttls'?)`,
         `pbx.conf:8: smtpuser needs smtppassword`,
-        `pbx.conf:9: unknown key 'email' in [voicemail] (expected an extension's PIN such as 2000 = 739184, or smtp, smtpsecurity, smtpuser, smtppassword, serveremail, fromstring)`,
+        `pbx.conf:9: unknown key 'email' in [voicemail] (expected an extension's PIN such as 2000 = 739184, or smtp, smtpsecurity, smtpuser, smtppassword, serveremail, fromstring, maxboxmb, maxspoolmb)`,
       ].join('\n'),
     );
   });
+});
+
+test('pbx.conf [voicemail] maxboxmb / maxspoolmb set the byte caps; a bad value is an error at its line', () => {
+  const good = loadConfig({ files: { 'pbx.conf': '[phones]\n2000 = first-long-secret, Alice\n\n[voicemail]\nmaxboxmb = 8\nmaxspoolmb = 100\n' } });
+  assert.ok(good.config, JSON.stringify(good.errors));
+  assert.equal(good.config.voicemail.general.maxBoxBytes, 8 * 1024 * 1024);
+  assert.equal(good.config.voicemail.general.maxSpoolBytes, 100 * 1024 * 1024);
+  const bad = loadConfig({ files: { 'pbx.conf': '[phones]\n2000 = first-long-secret, Alice\n\n[voicemail]\nmaxboxmb = lots\n' } });
+  assert.equal(bad.config, undefined);
+  assert.match(formatErrors(bad.errors), /^pbx\.conf:5: invalid maxboxmb 'lots': expected a whole number from 1 to 65536 \(MiB\)$/m);
 });

@@ -7,27 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BUNDLE } from './harness.ts';
+import { existsSync } from 'node:fs';
+import { pbxCheck } from './harness.ts';
 
 const PBX_CONF = '[system]\nsip = 127.0.0.1:5999\n\n[phones]\n2000 = amber-kettle-42, Alice\n';
 
-function check(files: Record<string, string>): { status: number | null; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'pbx-analog-check-'));
-  try {
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    const r = spawnSync(process.execPath, [BUNDLE, 'check', '--config', dir], { encoding: 'utf8' });
-    return { status: r.status, out: r.stdout + r.stderr };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test('pbx check fails on Dial(DAHDI/7) when the ports are 1,2,5, naming the extensions.conf line', () => {
-  const r = check({
+  const r = pbxCheck({
     'pbx.conf': `${PBX_CONF}\n[analog]\nbackend = dahdi\nfxs = 1-2\nfxo = 5\ngroup = 1\n`,
     'extensions.conf': '[phones]\ninclude => pbx-phones\nexten => 700,1,Dial(DAHDI/7)\nexten => _9X.,1,Dial(DAHDI/g1/${EXTEN:1})\n',
   });
@@ -37,11 +24,11 @@ test('pbx check fails on Dial(DAHDI/7) when the ports are 1,2,5, naming the exte
 });
 
 test('pbx check fails on a chan_dahdi.conf error at its line and passes a good one', () => {
-  const bad = check({ 'pbx.conf': PBX_CONF, 'chan_dahdi.conf': '[channels]\nsignalling = fxo_ks\ncidsignaling = v23\nchannel => 1\n' });
+  const bad = pbxCheck({ 'pbx.conf': PBX_CONF, 'chan_dahdi.conf': '[channels]\nsignalling = fxo_ks\ncidsignaling = v23\nchannel => 1\n' });
   assert.equal(bad.status, 1, bad.out);
   assert.match(bad.out, /^chan_dahdi\.conf:3: unknown key 'cidsignaling' \(did you mean 'cidsignalling'\?\)$/m);
 
-  const good = check({
+  const good = pbxCheck({
     'pbx.conf': PBX_CONF,
     'chan_dahdi.conf': '[channels]\nsignalling = fxo_ks\ncontext = phones\nchannel => 1\nsignalling = fxs_ks\ncontext = from-pstn\nchannel => 2\n',
     'extensions.conf': '[phones]\ninclude => pbx-phones\nexten => 21,1,Dial(DAHDI/1)\n[from-pstn]\nexten => s,1,Dial(SIP/2000)\n',

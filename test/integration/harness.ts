@@ -163,6 +163,18 @@ export async function startPbx(opts: PbxOptions = {}): Promise<PbxProcess> {
   return self;
 }
 
+/** `pbx check --config DIR` of the bundle on a temporary directory holding `files`; exit status and all output. */
+export function pbxCheck(files: Record<string, string>): { status: number | null; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'pbx-check-'));
+  try {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const r = spawnSync(process.execPath, [BUNDLE, 'check', '--config', dir], { encoding: 'utf8' });
+    return { status: r.status, out: r.stdout + r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -6,39 +6,27 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE, startPbx, type PbxProcess } from './harness.ts';
+import { pbxCheck, startPbx, type PbxProcess } from './harness.ts';
 
 const PBX_CONF = '[system]\nsip = 127.0.0.1:5999\n\n[phones]\n2000 = amber-kettle-42, Alice, alice@example.com\n2001 = velvet-harbor-17, Bob\n';
 
-function check(files: Record<string, string>): { status: number | null; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'pbx-vm-check-'));
-  try {
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    const r = spawnSync(process.execPath, [BUNDLE, 'check', '--config', dir], { encoding: 'utf8' });
-    return { status: r.status, out: r.stdout + r.stderr };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('pbx check with voicemail', () => {
   test('a misspelt voicemail.conf key and a bad value fail at their lines', () => {
-    const r = check({ 'pbx.conf': PBX_CONF, 'voicemail.conf': '[general]\nformat = wav\nattahc = yes\nmaxmsg = 10000\n[default]\n1234 => 4242,Example Mailbox,root@localhost\n' });
+    const r = pbxCheck({ 'pbx.conf': PBX_CONF, 'voicemail.conf': '[general]\nformat = wav\nattahc = yes\nmaxmsg = 10000\n[default]\n1234 => 4242,Example Mailbox,root@localhost\n' });
     assert.equal(r.status, 1, r.out);
     assert.match(r.out, /^voicemail\.conf:3: unknown key 'attahc' in \[general\] \(did you mean 'attach'\?\)$/m);
     assert.match(r.out, /^voicemail\.conf:4: invalid maxmsg '10000': must be from 1 to 9999$/m);
   });
 
   test('a guessable PIN in pbx.conf [voicemail] fails; a strong one passes; a guessable voicemail.conf PIN warns', () => {
-    const weak = check({ 'pbx.conf': `${PBX_CONF}\n[voicemail]\n2000 = 1234\n` });
+    const weak = pbxCheck({ 'pbx.conf': `${PBX_CONF}\n[voicemail]\n2000 = 1234\n` });
     assert.equal(weak.status, 1, weak.out);
     assert.match(weak.out, /^pbx\.conf:9: voicemail PIN for 2000 is guessable \(a run of consecutive digits\)/m);
 
-    const good = check({ 'pbx.conf': `${PBX_CONF}\n[voicemail]\n2000 = 739184\nsmtp = 127.0.0.1:2525\n`, 'voicemail.conf': '[other]\n1234 => 0000,Example\n' });
+    const good = pbxCheck({ 'pbx.conf': `${PBX_CONF}\n[voicemail]\n2000 = 739184\nsmtp = 127.0.0.1:2525\n`, 'voicemail.conf': '[other]\n1234 => 0000,Example\n' });
     assert.equal(good.status, 0, good.out);
     assert.match(good.out, /^warning: voicemail\.conf:2: mailbox 1234@other has a guessable PIN \(one repeated digit\): remote login is possible with a guessable PIN$/m);
     assert.doesNotMatch(good.out, /mail notification is off/);

@@ -7,6 +7,7 @@
  */
 import { FileVoicemailSpool } from '../../../src/store/voicemail-spool.ts';
 import type { MessageInfo } from '../../../src/store/voicemail-types.ts';
+import { wavHeader } from './voicemail-wav.ts';
 
 const root = process.argv[2]!;
 const seed = Number(process.argv[3] ?? 1);
@@ -19,21 +20,6 @@ const random = (n: number): number => {
 const spool = new FileVoicemailSpool({ root, maxMsg: () => 9999 });
 process.stdout.write('ready\n');
 
-function wavHeader(): Uint8Array {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.write('WAVE', 8);
-  h.write('fmt ', 12);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(8000, 24);
-  h.writeUInt32LE(16000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  return h;
-}
 
 for (let n = 0; ; n++) {
   const op = random(10);

@@ -12,6 +12,7 @@ import { FileVoicemailSpool, formatMessageInfo, parseMessageInfo } from '../../.
 import type { VoicemailSpoolOptions } from '../../../src/store/voicemail-spool.ts';
 import type { MessageInfo, StoredMessage, VoicemailSpool } from '../../../src/store/voicemail-types.ts';
 import { filesystemKind } from '../../../src/platform/spool-fs.ts';
+import { wavHeader } from './voicemail-wav.ts';
 
 function tempRoot(t: TestContext, base = tmpdir()): string {
   const dir = mkdtempSync(join(base, 'vmspool-'));
@@ -43,24 +44,6 @@ function info(n: number | string, extra: Partial<MessageInfo> = {}): MessageInfo
   };
 }
 
-/** A 16-bit 8 kHz mono WAV header; sizes left 0 unless given (the recorder patches them at the end). */
-function wavHeader(dataBytes = 0): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(dataBytes ? dataBytes + 36 : 0, 4);
-  h.write('WAVE', 8);
-  h.write('fmt ', 12);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(8000, 24);
-  h.writeUInt32LE(16000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(dataBytes, 40);
-  return h;
-}
 
 interface LeaveOptions {
   box?: string;

@@ -23,8 +23,8 @@ import type { SipDriver } from '../channels/sip-driver.ts';
 import type { DahdiChannel } from '../channels/dahdi-channel.ts';
 import type { DahdiDriver } from '../channels/dahdi-driver.ts';
 import type { MediaClock } from '../media/clock.ts';
-import { Bridge, type HoldSource } from '../core/bridge.ts';
-import { FrameBridge } from '../core/frame-bridge.ts';
+import type { Bridge, HoldSource } from '../core/bridge.ts';
+import { bridgeCall } from './bridge-call.ts';
 import { HANGUP_CAUSES, causeName, dialStatusForCause, type HangupCause } from '../core/hangup-causes.ts';
 
 /** A peer to ring; `number` is the number to dial through it (`SIP/trunk/5551234`). */
@@ -66,6 +66,8 @@ export interface DialOutcome {
   cause?: HangupCause;
   /** A leg answered and the bridged call is over (or, with `g`, the callee hung up). */
   answered: boolean;
+  /** The bridged call was released with the caller still up (transferred, parked, picked up elsewhere). */
+  released?: boolean;
 }
 
 /** A channel Dial() can serve as caller or place as a leg. */
@@ -145,25 +147,19 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
       caller.answer();
       const answeredAt = o.clock.now();
       o.log?.(`${leg.name} answered ${caller.name}`);
-      const bridge = new Bridge(caller, leg, undefined, o.continueOnCalleeHangup ? caller : undefined);
-      o.onBridge?.(bridge);
-      const frames = frameBridgeFor(caller, leg, o);
-      bridge.frames = frames;
-      const holdWatch = [caller, leg].map((holder) => {
-        const held = holder === caller ? leg : caller;
-        return holder.onHoldChange((holding) => (holding ? bridge.hold(holder, o.holdMusic?.(holder, held)) : bridge.unhold(holder)));
+      const call = bridgeCall(caller, leg, {
+        ...(o.mediaClock ? { mediaClock: o.mediaClock } : {}),
+        ...(o.holdMusic ? { holdMusic: o.holdMusic } : {}),
+        ...(o.continueOnCalleeHangup ? { keep: caller } : {}),
+        ...(o.log ? { log: o.log } : {}),
       });
-      let over = false;
-      const end = (): void => {
-        if (over) return;
-        over = true;
-        for (const off of holdWatch) off();
-        frames?.stop();
+      o.onBridge?.(call.bridge);
+      // Over when a leg hangs up, or when a transfer, park or pickup released the bridge
+      // (the caller then goes where that sent it: dialplan redirect, another bridge).
+      void call.ended.then((how) => {
         setTimes(answeredAt);
-        resolve({ status: 'ANSWER', answered: true });
-      };
-      caller.onHangup(end);
-      leg.onHangup(end);
+        resolve({ status: 'ANSWER', answered: true, ...(how === 'released' ? { released: true } : {}) });
+      });
     };
 
     caller.onHangup(() => finish('CANCEL', undefined));
@@ -232,16 +228,4 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
       finish('CONGESTION', HANGUP_CAUSES.CONGESTION);
     });
   });
-}
-
-/** Two RTP legs are relayed by the Bridge; otherwise their frames move on the media clock. */
-function frameBridgeFor(a: DialChannel, b: DialChannel, o: DialOptions): FrameBridge | undefined {
-  if (a.rtp && b.rtp) return undefined;
-  const ma = a.media;
-  const mb = b.media;
-  if (!ma || !mb || !o.mediaClock) {
-    o.log?.(`${a.name} and ${b.name} are bridged without media (no media clock or no media)`);
-    return undefined;
-  }
-  return new FrameBridge(ma, mb, o.mediaClock, {}, (m) => o.log?.(`${a.name}/${b.name}: ${m}`));
 }

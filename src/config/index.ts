@@ -18,4 +18,5 @@ export {
 export { closest, didYouMean, where, type Origin } from './diagnostics.ts';
 export * from './model.ts';
 export * from './voicemail-model.ts';
+export * from './features-model.ts';
 export { readVoicemailConf, loadVoicemailConf, emptyVoicemailConfig, pinWeakness, VOICEMAIL_CONF } from './voicemail-conf.ts';

@@ -6,6 +6,7 @@
 import type { ConfSection } from './conf-parser.ts';
 import type { Origin } from './diagnostics.ts';
 import type { VoicemailConfig } from './voicemail-model.ts';
+import type { FeaturesConfig } from './features-model.ts';
 import type { MusicOnHoldConfig } from './musiconhold-conf.ts';
 
 export type { Origin } from './diagnostics.ts';
@@ -82,8 +83,49 @@ export interface SipGeneral {
   rtpTimeout: number;
   /** `rtpholdtimeout`: the same while the call is on hold (0: never, Asterisk's default). */
   rtpHoldTimeout: number;
-  /** `register => user:secret@host[:port][/contact]` lines, kept raw for the trunk layer. */
-  registrations: { value: string; origin: Origin }[];
+  /** `register =>` lines, parsed (src/config/register-line.ts); the outbound registration client's input. */
+  registrations: SipRegistration[];
+  /** `registertimeout`: seconds to wait for a REGISTER's answer, and the first retry delay (default 20). */
+  registerTimeout: number;
+  /** `registerattempts`: failed tries before a registration gives up (Failed); 0 = never (default). */
+  registerAttempts: number;
+  /**
+   * `externip`/`externaddr` (an address, optionally :port) or `externhost` (a name re-resolved
+   * every `externrefresh` seconds): what Contact, Via and SDP carry toward destinations outside
+   * every `localnet` (Asterisk's NAT settings for a PBX behind a router).
+   */
+  externAddress?: { host: string; port?: number; resolve: boolean };
+  /** `externrefresh`, seconds (default 10). */
+  externRefresh: number;
+  /** `localnet` lines as `ADDRESS/PREFIX`. */
+  localnet: string[];
+}
+
+/**
+ * One sip.conf `register => [peer?][transport://]user[@domain][:secret[:authuser]]@host[:port][/extension][~expiry]`
+ * line: an account at a provider the PBX registers to (Asterisk's chan_sip syntax).
+ */
+export interface SipRegistration {
+  /** The line as written (after `=>`): two registrations are the same when this is. */
+  text: string;
+  /** `peer?`: the sip.conf peer whose settings calls through this registration use, if named. */
+  peer?: string;
+  transport: 'udp' | 'tcp';
+  /** The account: the user part of To and From. */
+  user: string;
+  /** The domain of To/From and the Request-URI; default: host. */
+  domain?: string;
+  secret: string;
+  /** The digest user name when it differs from `user`. */
+  authuser?: string;
+  /** The registrar's host name or address. */
+  host: string;
+  port?: number;
+  /** Our Contact's user part, where the provider's calls arrive (default `s`). */
+  extension: string;
+  /** Seconds asked for in Expires (`~expiry`, else [general] defaultexpiry, else 120). */
+  expiry: number;
+  origin: Origin;
 }
 
 export type DtmfMode = 'rfc2833' | 'info' | 'shortinfo' | 'inband' | 'auto';
@@ -115,6 +157,8 @@ export interface SipPeer {
   /** md5(user:realm:secret) in hex; works with MD5 digest only. */
   md5secret?: string;
   defaultuser?: string;
+  /** sip.conf `authuser`: the digest user name when a trunk challenges us (else defaultuser, else the peer name). */
+  authuser?: string;
   context: string;
   /** Symmetric signalling and RTP (latch onto the source address) for phones behind NAT. */
   nat: boolean;
@@ -190,6 +234,8 @@ export interface PbxConfig {
   analog?: AnalogConfig;
   /** musiconhold.conf classes (absent in hand-built configs: the built-in `default` applies). */
   musicOnHold?: MusicOnHoldConfig;
+  /** features.conf: parking, pickup, in-call features (absent: `featuresOf` gives the defaults). */
+  features?: FeaturesConfig;
   /** Every file read, relative to the config directory, pbx.conf first. */
   sources: string[];
 }
@@ -317,6 +363,10 @@ export function defaultSipGeneral(): SipGeneral {
     rtpTimeout: 30,
     rtpHoldTimeout: 0,
     registrations: [],
+    registerTimeout: 20,
+    registerAttempts: 0,
+    externRefresh: 10,
+    localnet: [],
   };
 }
 

@@ -27,9 +27,21 @@ export interface BridgeableChannel extends Channel {
  */
 export type HoldSource = (format: MediaFormat, send: (frame: AudioFrame) => void) => (() => void) | undefined;
 
+/** How a bridge ended: a leg hung up, or it was released with both legs up (transfer, park, pickup). */
+export type BridgeEnd = 'hangup' | 'released';
+
+/** The bridge each channel is in now (transfers and parking find the call a leg is part of). */
+const bridges = new WeakMap<Channel, Bridge>();
+
+/** The bridge `channel` is in now, if any. */
+export function bridgeOf(channel: Channel): Bridge | undefined {
+  return bridges.get(channel);
+}
+
 export class Bridge {
   private currentRelay: MediaRelay | undefined;
   private stopped = false;
+  private readonly endListeners: ((how: BridgeEnd) => void)[] = [];
   /** Legs holding the call, with the function that stops what the other leg hears. */
   private readonly holds = new Map<BridgeableChannel, () => void>();
   /** The frame bridge that moves the media when a leg has no RTP (set by Dial). */
@@ -45,8 +57,38 @@ export class Bridge {
     this.currentRelay = a.rtp && b.rtp ? factory(a.rtp, b.rtp) : undefined;
     a.bridgedTo = b.name;
     b.bridgedTo = a.name;
+    bridges.set(a, this);
+    bridges.set(b, this);
     a.onHangup((cause) => this.end(b, cause));
     b.onHangup((cause) => this.end(a, cause));
+  }
+
+  /** Whether the bridge is over (a leg hung up, or it was released). */
+  get ended(): boolean {
+    return this.stopped;
+  }
+
+  /** The leg that is not `leg`. */
+  other(leg: Channel): BridgeableChannel {
+    return leg === this.a ? this.b : this.a;
+  }
+
+  /** Called once when the bridge ends, with how (a listener added after the end is called at once). */
+  onEnd(cb: (how: BridgeEnd) => void): void {
+    if (this.stopped) cb(this.endedHow);
+    else this.endListeners.push(cb);
+  }
+
+  /**
+   * Ends the bridge with both legs left up (Asterisk's bridge break for a transfer, park or
+   * pickup): media stops, the music of a hold stops, nobody is hung up. Whoever released it
+   * decides what each leg does next (a new bridge, the dialplan, a parking space).
+   */
+  release(): void {
+    if (this.stopped) return;
+    this.finish('released');
+    this.a.bridgedTo = undefined;
+    this.b.bridgedTo = undefined;
   }
 
   /** The packet relay while both legs are RTP and nobody holds. */
@@ -85,12 +127,23 @@ export class Bridge {
     if (this.holds.size === 0 && !this.currentRelay && this.a.rtp && this.b.rtp) this.currentRelay = this.factory(this.a.rtp, this.b.rtp);
   }
 
-  private end(other: Channel, cause: HangupCause): void {
-    if (this.stopped) return;
+  private endedHow: BridgeEnd = 'hangup';
+
+  private finish(how: BridgeEnd): void {
     this.stopped = true;
+    this.endedHow = how;
     for (const stop of this.holds.values()) stop();
     this.holds.clear();
     this.currentRelay?.stop();
+    this.currentRelay = undefined;
+    this.frames?.stop();
+    for (const leg of [this.a, this.b]) if (bridges.get(leg) === this) bridges.delete(leg);
+    for (const cb of this.endListeners.splice(0)) cb(how);
+  }
+
+  private end(other: Channel, cause: HangupCause): void {
+    if (this.stopped) return;
+    this.finish('hangup');
     if (other === this.keep) {
       other.bridgedTo = undefined;
       return;

@@ -24,7 +24,7 @@ import { dialplanFromConf, type DialplanParseResult } from '../dialplan/parse/in
 import { createLookup } from '../dialplan/match/index.ts';
 import { substitute, withFunctions } from '../dialplan/expr/index.ts';
 import { createFunctionRegistry } from '../dialplan/functions/index.ts';
-import { runDialplan, type DialplanLog } from '../dialplan/exec/index.ts';
+import { requestRedirect, runDialplan, type DialplanLog } from '../dialplan/exec/index.ts';
 import { createApplicationRegistry, type ApplicationRegistry } from '../dialplan/apps/registry.ts';
 import { GENERATED_FILE, generatedDialplanText } from '../dialplan/generated.ts';
 import { parseConfText } from '../config/conf-parser.ts';
@@ -160,6 +160,20 @@ export class DialplanService {
       log: this.dlog,
       ...(this.active?.dialplan.general.maxSteps !== undefined ? { maxSteps: this.active.dialplan.general.maxSteps } : {}),
     });
+  }
+
+  /**
+   * Sends a channel to `to` (a transfer, a parked call coming back): a channel running the
+   * dialplan continues there when its application returns (its Dial, once the bridge is
+   * released); any other (the answered leg of a Dial) starts a run there. Settles when a run
+   * started here ends.
+   */
+  redirect(channel: DialplanChannel, to: { context: string; exten: string; priority: number }): Promise<void> {
+    if (requestRedirect(channel, to)) return Promise.resolve();
+    channel.context = to.context;
+    channel.exten = to.exten;
+    channel.priority = to.priority;
+    return this.run(channel);
   }
 
   functionEnv(channel: DialplanChannel | undefined): FunctionEnv {

@@ -22,6 +22,8 @@ export interface ExecutionState {
   steps: number;
   /** Priorities run in total (the event loop gets a turn every YIELD_EVERY). */
   total: number;
+  /** Where the channel goes when its running application returns (requestRedirect). */
+  redirect?: { context: string; exten: string; priority: number };
 }
 
 const states = new WeakMap<DialplanChannel, ExecutionState>();
@@ -57,4 +59,17 @@ export function endInnermost(channel: DialplanChannel, kind: Frame['kind']): boo
     return true;
   }
   return false;
+}
+
+/**
+ * Asterisk's async goto for a channel that is running the dialplan (a transfer sending the
+ * caller of a Dial elsewhere): once the running application returns (Dial does when its bridge
+ * is released), the channel continues at `to`, leaving any Gosub/Macro in progress. Returns
+ * false when the channel runs no dialplan; the caller then starts a run at `to` itself.
+ */
+export function requestRedirect(channel: DialplanChannel, to: { context: string; exten: string; priority: number }): boolean {
+  const s = states.get(channel);
+  if (!s) return false;
+  s.redirect = { ...to };
+  return true;
 }

@@ -157,6 +157,18 @@ class ChannelExecution {
       const limit = await this.countStep(pos);
       if (limit) return limit;
       const result = await this.execute(found.priority, pos, dp, mode);
+      const redirect = mode === 'main' && !this.gone ? this.state.redirect : undefined;
+      if (redirect) {
+        // An async goto (requestRedirect): out of every Gosub/Macro, then on at the new place.
+        if (frame) {
+          for (const f of this.state.frames) f.ended = true;
+          return { end: 'frame-ended' };
+        }
+        delete this.state.redirect;
+        this.deps.log.verbose(3, `Channel '${this.channel.name}' redirected to (${redirect.context},${redirect.exten},${redirect.priority})`);
+        pos = { ...redirect };
+        continue;
+      }
       if (result.kind === 'next') {
         pos = { ...pos, priority: pos.priority + 1 };
       } else if (result.kind === 'goto') {

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bridge, type BridgeableChannel, type HoldSource } from '../../../src/core/bridge.ts';
+import { Bridge, bridgeOf, type BridgeableChannel, type HoldSource } from '../../../src/core/bridge.ts';
 import { FrameBridge, type FrameEndpoint } from '../../../src/core/frame-bridge.ts';
 import { ManualMediaClock } from '../../../src/media/manual-clock.ts';
 import type { AudioFrame, MediaFormat } from '../../../src/media/frame.ts';
@@ -120,4 +120,46 @@ test('a hangup while held stops the music', () => {
   assert.equal(m.listeners(), 1);
   a.ch.hangup(16 as HangupCause);
   assert.equal(m.listeners(), 0);
+});
+
+test('release: both legs stay up, the relay and the hold music stop, and a later hangup no longer crosses', () => {
+  let stopped = 0;
+  const factory: RelayFactory = () => ({ kind: 'js', stats: { aToB: { relayed: 0, transcoded: 0, eventsDropped: 0 }, bToA: { relayed: 0, transcoded: 0, eventsDropped: 0 } }, stop: () => void stopped++ });
+  const a = leg('A', true);
+  const b = leg('B', true);
+  let aHungUp = 0;
+  a.ch.onHangup(() => void aHungUp++);
+  const bridge = new Bridge(a.ch, b.ch, factory);
+  assert.equal(bridgeOf(a.ch), bridge);
+  assert.equal(bridge.other(a.ch), b.ch);
+  const m = music();
+  bridge.hold(b.ch, m.source);
+  const ends: string[] = [];
+  bridge.onEnd((how) => ends.push(how));
+  bridge.release();
+  assert.deepEqual(ends, ['released']);
+  assert.equal(m.listeners(), 0, 'the music stops');
+  assert.equal(stopped, 1);
+  assert.equal(bridgeOf(a.ch), undefined, 'neither leg is in a bridge any more');
+  assert.equal(bridgeOf(b.ch), undefined);
+  assert.equal(a.ch.bridgedTo, undefined);
+  b.ch.hangup(16 as HangupCause);
+  assert.equal(aHungUp, 0, 'B hanging up after the release leaves A up');
+  const late: string[] = [];
+  bridge.onEnd((how) => late.push(how));
+  assert.deepEqual(late, ['released'], 'a listener added after the end hears how it ended');
+});
+
+test('a hangup ends the bridge as "hangup" and the other leg with it', () => {
+  const a = leg('A', true);
+  const b = leg('B', true);
+  let bHungUp = 0;
+  b.ch.onHangup(() => void bHungUp++);
+  const bridge = new Bridge(a.ch, b.ch, () => ({ kind: 'js', stats: { aToB: { relayed: 0, transcoded: 0, eventsDropped: 0 }, bToA: { relayed: 0, transcoded: 0, eventsDropped: 0 } }, stop: () => undefined }));
+  const ends: string[] = [];
+  bridge.onEnd((how) => ends.push(how));
+  a.ch.hangup(16 as HangupCause);
+  assert.deepEqual(ends, ['hangup']);
+  assert.equal(bHungUp, 1);
+  assert.ok(bridge.ended);
 });

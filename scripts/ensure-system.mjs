@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs the Debian packages a task needs, when missing. As root it runs apt-get itself;
 // otherwise it stops and prints the exact command to run.
-//   node scripts/ensure-system.mjs test     real peers for the tests (SIPp, baresip)
+//   node scripts/ensure-system.mjs test     real peers for the tests (SIPp, baresip, Kamailio)
 //   node scripts/ensure-system.mjs bench    adds kamailio (the comparison registrar), gcc (bench/relay), aiosmtpd and MoH (bench/voicemail, bench/moh)
 //   node scripts/ensure-system.mjs firmware QEMU to boot the image (the image builder installs its own tools)
 //   node scripts/ensure-system.mjs sounds   the English prompts (Playback, Say*): Debian installs the wav files in
@@ -14,6 +14,8 @@ const NEEDS = {
   test: [
     ['sipp', 'sip-tester'],
     ['baresip', 'baresip-core'],
+    // The SIP provider of the trunk tests (test/integration/kamailio.ts): registrar + proxy.
+    ['kamailio', 'kamailio'],
     ['/usr/share/asterisk/sounds/en/hello-world.wav', 'asterisk-core-sounds-en-wav'],
     ['/usr/share/asterisk/sounds/en/hello-world.wav', 'asterisk-core-sounds-en'],
     // The default music on hold class (musiconhold.conf absent) plays these.

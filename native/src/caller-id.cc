@@ -35,7 +35,8 @@ CidSender::~CidSender() {
   if (tx_) adsi_tx_free(tx_);
 }
 
-bool CidSender::Start(CidStandard standard, const std::string& number, const std::string& name, CidAbsence absence) {
+bool CidSender::Start(CidStandard standard, const std::string& number, const std::string& name, CidAbsence absence,
+                      bool offhook) {
   active_ = false;
   if (tx_) {
     adsi_tx_free(tx_);
@@ -45,6 +46,7 @@ bool CidSender::Start(CidStandard standard, const std::string& number, const std
   if (std_id == ADSI_STANDARD_NONE) return false;
   tx_ = adsi_tx_init(nullptr, std_id);
   if (tx_ == nullptr) return false;
+  if (offhook && standard != CidStandard::kDtmf) adsi_tx_set_preamble(tx_, 0, 80, -1, -1);
   uint8_t msg[256];
   int len;
   bool absent = absence != CidAbsence::kNone;

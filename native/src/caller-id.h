@@ -25,10 +25,12 @@ class CidSender {
   /**
    * Queues one spill; false when the standard is kNone or spandsp refused it. With an absence
    * the number is left out and its reason sent instead (FSK: parameters 0x04/0x08 'P' or 'O';
-   * DTMF: 'B' "10" withheld / "00" unavailable, the ETSI/Nordic codes).
+   * DTMF: 'B' "10" withheld / "00" unavailable, the ETSI/Nordic codes). `offhook`: a type II
+   * spill (caller ID on call waiting, to a phone that acknowledged the CAS alert): no channel
+   * seizure, only the mark run before the message (GR-30's off-hook data transmission).
    */
   bool Start(CidStandard standard, const std::string& number, const std::string& name,
-             CidAbsence absence = CidAbsence::kNone);
+             CidAbsence absence = CidAbsence::kNone, bool offhook = false);
   /**
    * Queues a visual message waiting indicator (VMWI) spill: an FSK MDMF "message waiting"
    * message (Bell 202: type 0x82; ETSI V.23: type 0x82) with the visual indicator parameter

@@ -2,7 +2,7 @@
 
 namespace pbx {
 
-bool ReadToneTable(Napi::Env env, Napi::Value v, const std::string& who, std::vector<ToneDef>* out) {
+bool ReadToneTable(Napi::Env env, Napi::Value v, const std::string& who, std::vector<ToneDef>* out, ToneDef* callwaiting) {
   auto fail = [&](const std::string& msg, bool range) {
     if (range)
       Napi::RangeError::New(env, who + msg).ThrowAsJavaScriptException();
@@ -35,6 +35,10 @@ bool ReadToneTable(Napi::Env env, Napi::Value v, const std::string& who, std::ve
       if (part.f1 < 0 || part.f1 > 3999 || part.f2 < 0 || part.f2 > 3999 || part.ms < 0)
         return fail("tone frequencies 0..3999 Hz, durations >= 0", true);
       def.parts.push_back(part);
+    }
+    if (def.name == "callwaiting") {
+      if (callwaiting) *callwaiting = std::move(def);
+      continue;
     }
     out->push_back(std::move(def));
   }

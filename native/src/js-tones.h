@@ -16,7 +16,10 @@ namespace pbx {
  * [{name, parts: [{f1, f2, ms}]}] (at most 16 tones of 32 parts) into `out`; false with a
  * pending JS exception (messages prefixed with `who`, e.g. "createLineEngine: ") when malformed.
  */
-bool ReadToneTable(Napi::Env env, Napi::Value v, const std::string& who, std::vector<ToneDef>* out);
+// A tone named "callwaiting" is never a call-progress tone to classify: it goes to *callwaiting
+// when given, and is dropped otherwise.
+bool ReadToneTable(Napi::Env env, Napi::Value v, const std::string& who, std::vector<ToneDef>* out,
+                   ToneDef* callwaiting = nullptr);
 
 /** "bell202" | "v23" | "dtmf" | "none" -> the standard; false for anything else. */
 bool ParseCidStandard(const std::string& name, CidStandard* out);

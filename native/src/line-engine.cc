@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 
 #include <spandsp.h>
 
@@ -20,6 +21,14 @@ constexpr size_t kRingSamples = 1 << 15;  // about 4 s of audio each way per por
 // cidstart=polarity: how long after a line reversal caller ID is listened for (the spill comes
 // within about 2 s; a ring cycle is at most 6 s).
 constexpr int kCidWindowMs = 8000;
+// Call waiting with caller ID (GR-30 type II / ETSI EN 300 659-2 off-hook): the CAS alert
+// (2130 + 2750 Hz, 80 ms), then the phone's DTMF acknowledgement ('D', or 'A' from an ADSI set)
+// within a window, a short gap, and the FSK message without channel seizure.
+constexpr int kCasMs = 80;
+constexpr int kCasAckWaitMs = 600;  // GR-30 allows 160 ms; the sim's keypad and detector take longer
+constexpr int kCasSpillGapMs = 100;
+constexpr double kCasAmplitude = 3000;  // about -18 dBm0 per frequency
+constexpr int kMaxBeepMs = 1000;  // a beep part with no duration plays this long
 
 int64_t ThreadCpuNs() {
   struct timespec ts;
@@ -72,6 +81,16 @@ struct LineEngine::PortState {
   ToneGenerator tone;
   // The port vanished (kPortGone): skipped, no backend call, until kPortBack.
   bool gone = false;
+  // FXS: a call-waiting alert to the off-hook phone: beep, CAS, acknowledgement, type II spill.
+  enum class Cw { kNone, kBeep, kCas, kAck, kGap, kSpill } cw = Cw::kNone;
+  int cw_ms = 0;
+  ToneGenerator cw_tone;
+  double cas_phase1 = 0, cas_phase2 = 0;
+  bool cw_cid = false;
+  bool cw_acked = false;  // the acknowledgement came while the CAS still played
+  std::string cw_number, cw_name;
+  CidAbsence cw_absence = CidAbsence::kNone;
+  CidSender cw_spill;
 };
 
 LineEngine::LineEngine(std::unique_ptr<CountryConfig> country, std::vector<PortOptions> options,
@@ -316,6 +335,26 @@ void LineEngine::Apply(const EngineCommand& cmd) {
         p.vmwi.StartVmwi(PortCid(index), cmd.on);
       }
       break;
+    case EngineCommand::kCallWaiting:
+      // Only to a phone in a call; a new alert restarts the sequence.
+      if (p.kind != PortKind::kFxs) return;
+      if (!cmd.on || !p.phone_offhook) {
+        p.cw = PortState::Cw::kNone;
+        p.cw_spill.Stop();
+        return;
+      }
+      p.cw = PortState::Cw::kBeep;
+      p.cw_ms = 0;
+      for (const TonePart& part : country_->callwaiting.parts) p.cw_ms += part.ms > 0 ? part.ms : kMaxBeepMs;
+      if (p.cw_ms == 0) p.cw_ms = 300;
+      p.cw_tone.Start(&country_->callwaiting);
+      // Caller ID on call waiting is FSK only (no DTMF type II); `on` with a number or a reason.
+      p.cw_cid = (PortCid(index) == CidStandard::kBell202 || PortCid(index) == CidStandard::kV23) &&
+                 (!cmd.text.empty() || !cmd.name.empty() || cmd.absence != CidAbsence::kNone);
+      p.cw_number = cmd.text;
+      p.cw_name = cmd.name;
+      p.cw_absence = cmd.absence;
+      break;
     case EngineCommand::kDial:
       if (dtmf_tx_put(p.dtmf_tx, cmd.text.c_str(), static_cast<int>(cmd.text.size())) == 0) p.dialing = true;
       break;
@@ -352,6 +391,8 @@ void LineEngine::Emit(const LineEvent& ev) {
     } else if (ev.type == LineEventType::kOnhook) {
       p.phone_offhook = false;
       p.tone.Stop();  // a tone never outlives the call it was played to
+      p.cw = PortState::Cw::kNone;
+      p.cw_spill.Stop();
       if (p.vmwi_resend) {
         p.vmwi_resend = false;
         p.vmwi.StartVmwi(PortCid(static_cast<size_t>(ev.port) - 1), p.vmwi_on);
@@ -420,6 +461,56 @@ void LineEngine::SyncBackendFds() {
   polled_fds_ = want;
 }
 
+void LineEngine::CallWaitingBlock(size_t index, int16_t* out) {
+  PortState& p = *ports_[index];
+  using Cw = PortState::Cw;
+  switch (p.cw) {
+    case Cw::kBeep:
+      // The beep replaces the call's audio while it plays (the far party is not muted).
+      p.cw_tone.Fill(out, kBlockSamples);
+      p.cw_ms -= kBlockMs;
+      if (p.cw_ms <= 0) {
+        p.cw_tone.Stop();
+        p.cw = p.cw_cid ? Cw::kCas : Cw::kNone;
+        p.cw_ms = kCasMs;
+        p.cw_acked = false;
+        p.cas_phase1 = p.cas_phase2 = 0;
+      }
+      break;
+    case Cw::kCas: {
+      const double w1 = 2 * M_PI * 2130 / 8000, w2 = 2 * M_PI * 2750 / 8000;
+      for (int n = 0; n < kBlockSamples; n++) {
+        out[n] = static_cast<int16_t>(kCasAmplitude * (sin(p.cas_phase1) + sin(p.cas_phase2)));
+        p.cas_phase1 += w1;
+        p.cas_phase2 += w2;
+      }
+      p.cw_ms -= kBlockMs;
+      if (p.cw_ms <= 0) {
+        p.cw = p.cw_acked ? Cw::kGap : Cw::kAck;
+        p.cw_ms = p.cw_acked ? kCasSpillGapMs : kCasAckWaitMs;
+      }
+      break;
+    }
+    case Cw::kAck:
+    case Cw::kGap:
+      // Quiet while the phone answers and its display gets ready (the call's audio is muted).
+      memset(out, 0, sizeof(int16_t) * kBlockSamples);
+      p.cw_ms -= kBlockMs;
+      if (p.cw_ms <= 0 && p.cw == Cw::kAck) {
+        p.cw = Cw::kNone;  // no acknowledgement: a phone without caller ID on call waiting
+      } else if (p.cw_ms <= 0) {
+        p.cw = p.cw_spill.Start(PortCid(index), p.cw_number, p.cw_name, p.cw_absence, true) ? Cw::kSpill : Cw::kNone;
+      }
+      break;
+    case Cw::kSpill:
+      p.cw_spill.Fill(out, kBlockSamples);
+      if (!p.cw_spill.active()) p.cw = Cw::kNone;
+      break;
+    default:
+      break;
+  }
+}
+
 void LineEngine::ProcessBlock() {
   int16_t in[kBlockSamples];
   int16_t out[kBlockSamples];
@@ -434,6 +525,7 @@ void LineEngine::ProcessBlock() {
       if (p.offhook || p.phone_offhook) underruns_++;
     }
     if (p.tone.active()) p.tone.Fill(out, kBlockSamples);
+    if (p.kind == PortKind::kFxs && p.cw != PortState::Cw::kNone) CallWaitingBlock(i, out);
     if (p.kind == PortKind::kFxs && p.vmwi.active() && !p.phone_offhook && !p.ringer.active() && !p.tone.active())
       p.vmwi.Fill(out, kBlockSamples);  // on-hook data transmission: the lamp's FSK message
     if (p.kind == PortKind::kFxs && p.ringer.active()) {
@@ -465,7 +557,20 @@ void LineEngine::ProcessBlock() {
     if (listened || p.rx.Available() + kBlockSamples <= p.rx.Capacity()) p.rx.Write(in, kBlockSamples);
     if (p.kind == PortKind::kFxs) {
       p.dtmf_rx.Feed(in, kBlockSamples, &p.digits);
-      for (char d : p.digits) pending_.push_back({LineEventType::kDigit, port, 0, std::string(1, d), ""});
+      for (char d : p.digits) {
+        if ((p.cw == PortState::Cw::kAck || p.cw == PortState::Cw::kCas) && (d == 'D' || d == 'A')) {
+          // The phone acknowledged the CAS (a quick one before the alert has even ended): its
+          // caller-ID display is listening. Not a digit for JS.
+          if (p.cw == PortState::Cw::kCas) {
+            p.cw_acked = true;
+          } else {
+            p.cw = PortState::Cw::kGap;
+            p.cw_ms = kCasSpillGapMs;
+          }
+          continue;
+        }
+        pending_.push_back({LineEventType::kDigit, port, 0, std::string(1, d), ""});
+      }
       p.digits.clear();
     } else if (!p.offhook) {
       const PortOptions& po = options_[i];

@@ -40,11 +40,11 @@ class EventSink {
 };
 
 struct EngineCommand {
-  enum Kind { kRing, kHook, kDial, kTone, kSim, kVmwi } kind = kSim;
+  enum Kind { kRing, kHook, kDial, kTone, kSim, kVmwi, kCallWaiting } kind = kSim;
   int port = 0;  // 1-based
-  bool on = false;  // ring: ring or stop; hook: off hook; vmwi: lamp on
-  std::string text;  // ring: number; dial: digits; tone: tone name ('' stops)
-  std::string name;  // ring: name
+  bool on = false;  // ring: ring or stop; hook: off hook; vmwi: lamp on; callwaiting: alert or stop
+  std::string text;  // ring, callwaiting: number; dial: digits; tone: tone name ('' stops)
+  std::string name;  // ring, callwaiting: name
   CidAbsence absence = CidAbsence::kNone;  // ring: why there is no number (withheld, unavailable)
   SimCommand sim;
 };
@@ -102,6 +102,8 @@ class LineEngine {
   void DrainCommands();
   void Apply(const EngineCommand& cmd);
   void ProcessBlock();
+  /** FXS port `index`: the call-waiting sequence's audio for this block (replaces `out`). */
+  void CallWaitingBlock(size_t index, int16_t* out);
   void Emit(const LineEvent& ev);
   /** Port gone/back: resets the port's PBX side; the port is skipped while gone. */
   void SetGone(size_t index, bool gone);

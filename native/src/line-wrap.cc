@@ -246,6 +246,7 @@ Napi::Function LineWrap::Define(Napi::Env env) {
                          InstanceMethod<&LineWrap::Dial>("dial"),
                          InstanceMethod<&LineWrap::PlayTone>("playTone"),
                          InstanceMethod<&LineWrap::SetMessageWaiting>("setMessageWaiting"),
+                         InstanceMethod<&LineWrap::CallWaiting>("callWaiting"),
                          InstanceMethod<&LineWrap::Sim>("sim"),
                          InstanceMethod<&LineWrap::SimShow>("simShow"),
                          InstanceMethod<&LineWrap::Stats>("stats"),
@@ -296,7 +297,11 @@ LineWrap::LineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LineWrap>(
   }
   auto country = std::make_unique<CountryConfig>();
   if (o.Get("country").IsString()) country->country = o.Get("country").As<Napi::String>().Utf8Value();
-  if (!o.Get("tones").IsUndefined() && !ReadToneTable(env, o.Get("tones"), "createLineEngine: ", &country->tones)) return;
+  // The call-waiting beep rides in the table but is played only by the call-waiting sequence.
+  if (!o.Get("tones").IsUndefined() &&
+      !ReadToneTable(env, o.Get("tones"), "createLineEngine: ", &country->tones, &country->callwaiting))
+    return;
+  if (country->callwaiting.parts.empty()) country->callwaiting = ToneDef{"callwaiting", {TonePart{440, 0, 300}}};
   Napi::Value cad = o.Get("ringCadenceMs");
   if (cad.IsArray()) {
     Napi::Array ca = cad.As<Napi::Array>();
@@ -552,6 +557,32 @@ Napi::Value LineWrap::PlayTone(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// callWaiting(port, on, number?, name?, absence?): FXS: alert the off-hook phone of a second call
+// (the country's call-waiting beep, then, with a number, name or reason, the CAS alert and, once
+// the phone acknowledges it, a type II FSK caller-ID spill); on = false stops a sequence.
+Napi::Value LineWrap::CallWaiting(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t index;
+  if (!PortArg(info, "lineEngine.callWaiting", &index)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsBoolean()) {
+    Throw(env, "lineEngine.callWaiting: expected (port, on: boolean, number?, name?, absence?)", true);
+    return env.Undefined();
+  }
+  EngineCommand cmd;
+  cmd.kind = EngineCommand::kCallWaiting;
+  cmd.port = static_cast<int>(index) + 1;
+  cmd.on = info[1].As<Napi::Boolean>().Value();
+  if (info.Length() > 2 && info[2].IsString()) cmd.text = info[2].As<Napi::String>().Utf8Value().substr(0, 20);
+  if (info.Length() > 3 && info[3].IsString()) cmd.name = info[3].As<Napi::String>().Utf8Value().substr(0, 15);
+  if (info.Length() > 4 && info[4].IsString()) {
+    std::string a = info[4].As<Napi::String>().Utf8Value();
+    if (a == "withheld") cmd.absence = CidAbsence::kWithheld;
+    else if (a == "unavailable") cmd.absence = CidAbsence::kUnavailable;
+  }
+  state_->engine->Post(std::move(cmd));
+  return env.Undefined();
+}
+
 // setMessageWaiting(port, on): FXS: send the phone an FSK VMWI message (lamp on/off) while it is on
 // hook and not ringing (Bell 202 or V.23 per the port's caller-ID standard; DTMF lines: nothing).
 Napi::Value LineWrap::SetMessageWaiting(const Napi::CallbackInfo& info) {
@@ -669,6 +700,8 @@ Napi::Value LineWrap::SimShow(const Napi::CallbackInfo& info) {
     o.Set("callerName", st[i].cid_name);
     o.Set("callerAbsence", st[i].cid_absence);
     o.Set("vmwi", st[i].vmwi);
+    o.Set("tones", st[i].tones);
+    o.Set("alerts", static_cast<double>(st[i].alerts));
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;

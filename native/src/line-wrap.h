@@ -37,6 +37,7 @@ class LineWrap : public Napi::ObjectWrap<LineWrap> {
   Napi::Value Dial(const Napi::CallbackInfo& info);
   Napi::Value PlayTone(const Napi::CallbackInfo& info);
   Napi::Value SetMessageWaiting(const Napi::CallbackInfo& info);
+  Napi::Value CallWaiting(const Napi::CallbackInfo& info);
   Napi::Value Sim(const Napi::CallbackInfo& info);
   Napi::Value SimShow(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);

@@ -71,6 +71,9 @@ struct PortOptions {
 struct CountryConfig {
   std::string country = "us";
   std::vector<ToneDef> tones;        // dial, ringback, busy, congestion
+  // The call-waiting beep (indications.conf `callwaiting`), played once to a phone in a call;
+  // kept out of `tones` so the tone classifier never confuses it with dial tone.
+  ToneDef callwaiting;
   std::vector<int> ring_cadence_ms;  // on, off, on, off...
   CidStandard cid = CidStandard::kBell202;
 };

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 
 #include <spandsp.h>
 
@@ -20,6 +21,27 @@ constexpr size_t kMaxDigitLog = 64;  // digits kept for `sim show`
 
 void Trim(std::string* s) {
   if (s->size() > kMaxDigitLog) s->erase(0, s->size() - kMaxDigitLog);
+}
+
+// What an off-hook sim phone reports hearing: the share of the block's energy at each 50 Hz
+// step from 300 to 3400 Hz (Goertzel; a 160-sample block's bins are 50 Hz apart, so tones on
+// those steps do not leak into each other), averaged over kSpectrumBlocks blocks.
+constexpr int kSpectrumLowHz = 300;
+constexpr int kSpectrumStepHz = 50;
+constexpr int kSpectrumBins = (3400 - kSpectrumLowHz) / kSpectrumStepHz + 1;
+constexpr int kSpectrumBlocks = 10;
+constexpr double kSpectrumShare = 0.1;  // a frequency holding this much of the energy is "heard"
+constexpr double kMinVoicedEnergy = 160.0 * 100 * 100;  // rms 100: below it the block is silence
+constexpr int kCidWindowBlocks = 150;  // after a CAS: 3 s for the type II spill
+
+double Share(const int16_t* x, int n, double hz, double energy) {
+  double w = 2 * M_PI * hz / 8000, c = 2 * cos(w), s1 = 0, s2 = 0;
+  for (int i = 0; i < n; i++) {
+    double s0 = x[i] + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return 2 * (s1 * s1 + s2 * s2 - c * s1 * s2) / (n * energy);
 }
 
 const ToneDef* FindTone(const CountryConfig* c, const char* name) {
@@ -62,6 +84,49 @@ struct SimBackend::Port {
   ToneDef talk;            // phone: that test tone (`sim phone N tone HZ`)
   int16_t spill[kBlockSamples];
   bool spill_ready = false;
+  // Phone off hook: the frequencies it hears (`tones` in sim show), call-waiting alerts.
+  double spectrum[kSpectrumBins] = {};
+  int spectrum_blocks = 0;
+  std::string heard_tones;
+  int cas_run = 0;       // consecutive blocks of CAS (2130 + 2750 Hz)
+  int alerts = 0;        // CAS alerts heard and acknowledged
+  int cid_window = 0;    // blocks left to decode a type II spill
+  /** Off hook: analyses one received block (spectrum, CAS -> DTMF D, type II caller ID). */
+  void Listen(const int16_t* in) {
+    double e = 0;
+    for (int i = 0; i < kBlockSamples; i++) e += static_cast<double>(in[i]) * in[i];
+    bool voiced = e >= kMinVoicedEnergy;
+    if (voiced)
+      for (int k = 0; k < kSpectrumBins; k++) spectrum[k] += Share(in, kBlockSamples, kSpectrumLowHz + k * kSpectrumStepHz, e);
+    if (++spectrum_blocks >= kSpectrumBlocks) {
+      std::string t;
+      for (int k = 0; k < kSpectrumBins; k++) {
+        double v = spectrum[k] / kSpectrumBlocks;
+        bool peak = (k == 0 || v >= spectrum[k - 1] / kSpectrumBlocks) && (k + 1 == kSpectrumBins || v >= spectrum[k + 1] / kSpectrumBlocks);
+        if (v >= kSpectrumShare && peak) t += (t.empty() ? "" : "+") + std::to_string(kSpectrumLowHz + k * kSpectrumStepHz);
+      }
+      heard_tones = t;
+      for (double& v : spectrum) v = 0;
+      spectrum_blocks = 0;
+    }
+    bool cas = voiced && Share(in, kBlockSamples, 2130, e) > 0.25 && Share(in, kBlockSamples, 2750, e) > 0.25;
+    cas_run = cas ? cas_run + 1 : 0;
+    if (cas_run == 2) {
+      // A phone with caller ID on call waiting mutes its earpiece and answers 'D' (GR-30).
+      alerts++;
+      dtmf_tx_put(dtmf_tx, "D", 1);
+      cid_window = kCidWindowBlocks;
+      cid_rx.Init(cid);
+    }
+    if (cid_window > 0) {
+      cid_window--;
+      cid_rx.Feed(in, kBlockSamples);
+      if (cid_rx.Take(&cid_number, &cid_name)) {
+        cid_absence = cid_rx.absence();
+        cid_window = 0;
+      }
+    }
+  }
   // `sim ... unplug`: the port is gone (the PBX sees kPortGone, as a DAHDI channel giving ENODEV)
   // until `plug` brings it back idle.
   bool unplugged = false;
@@ -69,6 +134,8 @@ struct SimBackend::Port {
   /** Back to idle: what an unplugged phone or line has (nothing going on). */
   void Reset() {
     offhook = ringing = down = busy = got_digit = spill_ready = false;
+    cas_run = cid_window = spectrum_blocks = 0;
+    heard_tones.clear();
     dtmf_tx_init(dtmf_tx);
     classifier.Reset();
     heard_digits.clear();
@@ -156,6 +223,7 @@ void SimBackend::WriteBlock(size_t index, const int16_t* in) {
       p.classifier.Feed(in);
       dtmf_rx(p.dtmf_rx, in, kBlockSamples);
       Trim(&p.heard_digits);
+      p.Listen(in);
     } else {
       // On hook the phone listens only for caller ID (on-hook transmission).
       p.cid_rx.Feed(in, kBlockSamples);
@@ -251,6 +319,9 @@ bool SimBackend::Apply(const SimCommand& cmd, std::vector<LineEvent>* events, st
       p.ringing = false;
       p.classifier.Reset();
       p.heard_digits.clear();
+      p.heard_tones.clear();
+      p.spectrum_blocks = 0;
+      for (double& v : p.spectrum) v = 0;
       events->push_back({LineEventType::kOffhook, cmd.port, 0, "", ""});
     } else if (a == "onhook") {
       if (!p.offhook) return true;
@@ -343,6 +414,8 @@ void SimBackend::Publish() {
                       : p.cid_absence == CidAbsence::kUnavailable ? "unavailable"
                                                                   : "";
       s.vmwi = p.cid_rx.vmwi() == 1 ? "on" : p.cid_rx.vmwi() == 0 ? "off" : "";
+      s.tones = p.offhook ? p.heard_tones : "";
+      s.alerts = p.alerts;
     } else {
       s.state = p.down ? "down" : p.busy ? "busy" : p.offhook ? "offhook" : p.ringer.active() ? "ringing" : "idle";
       s.hears = p.busy ? "busy" : p.tone.active() ? "dial" : "silence";

@@ -39,6 +39,8 @@ struct SimPortStatus {
   std::string cid_number, cid_name;  // phone: caller ID it displayed
   std::string cid_absence;           // phone: "withheld" / "unavailable" when it displayed no number
   std::string vmwi;                  // phone: message waiting lamp from FSK VMWI: "on", "off", "" (none received)
+  std::string tones;                 // phone off hook: the frequencies it hears now, "600+1000" (50 Hz steps)
+  int alerts = 0;                    // phone: call-waiting CAS alerts heard (each acknowledged with DTMF D)
 };
 
 class SimBackend : public PortBackend {

@@ -63,8 +63,29 @@ export function engineTones(country: string): NativeToneDef[] {
     })),
   }));
   tones.push({ name: 'dialrecall', parts: stutterParts(tones[0]!.parts) });
+  tones.push({ name: 'callwaiting', parts: parseToneSpec(CALL_WAITING_TONES[country] ?? CALL_WAITING_TONES[DEFAULT_COUNTRY]!).map((p) => ({ f1: p.frequencies[0] ?? 0, f2: p.frequencies[1] ?? 0, ms: p.durationMs ?? 0 })) });
   return tones;
 }
+
+/**
+ * The call-waiting beep a phone in a call hears once per alert (indications.conf `callwaiting`,
+ * one pass of it: the engine plays the parts once, never repeating), from the national plans in
+ * ITU-T E.180 supplement 2.
+ */
+const CALL_WAITING_TONES: Readonly<Record<string, string>> = {
+  us: '440/300',
+  ca: '440/300',
+  uk: '400/100,0/400,400/100',
+  fr: '440/300',
+  de: '425/200,0/200,425/200',
+  nl: '425/500',
+  it: '425/400,0/100,425/250',
+  es: '425/175,0/175,425/175',
+  au: '425/200,0/200,425/200',
+  dk: '425/200,0/600,425/200',
+  se: '425/200,0/500,425/200',
+  fi: '425/150,0/150,425/150',
+};
 
 /**
  * Stutter dial tone, what chan_dahdi plays to an FXS phone whose mailbox has new messages

@@ -180,6 +180,14 @@ export class AnalogEngine {
     this.native.setMessageWaiting?.(index, on);
   }
 
+  /**
+   * FXS: alert the off-hook phone of a waiting call (beep; on FSK lines with caller ID, the CAS
+   * alert and a type II spill once the phone acknowledges), or stop an alert (on = false).
+   */
+  callWaiting(port: number, on: boolean, callerNumber = '', callerName = '', absence?: CidAbsence): void {
+    this.native.callWaiting?.(this.index(port), on, callerNumber, callerName, ...(absence ? [absence] : []));
+  }
+
   messageWaiting(port: number): boolean {
     return this.waiting.has(port);
   }

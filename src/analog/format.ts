@@ -30,6 +30,8 @@ export function formatSimShow(ports: readonly NativeSimPortStatus[]): string {
     const hears = p.kind === 'fxs' ? (HEARS[p.hears] ?? p.hears) : p.hears === 'silence' ? '-' : `plays ${HEARS[p.hears] ?? p.hears}`;
     const extra: string[] = [];
     if (p.vmwi) extra.push(`VMWI ${p.vmwi}`);
+    if (p.tones) extra.push(`tones ${p.tones} Hz`);
+    if (p.alerts) extra.push(`call waiting alerts ${p.alerts}`);
     if (p.digits) extra.push(p.kind === 'fxs' ? `heard DTMF ${p.digits}` : `PBX dialed ${p.digits}`);
     if (p.callerAbsence) extra.push(`CID ${p.callerAbsence}${p.callerName ? ` "${p.callerName}"` : ''}`);
     else if (p.callerNumber || p.callerName) extra.push(`CID ${p.callerNumber} "${p.callerName}"`);

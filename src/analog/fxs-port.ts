@@ -162,7 +162,30 @@ export class FxsPort {
     this.cancel();
     this.st = 'idle';
     this.collected = '';
-    if (was === 'call') this.opts.onHangup?.();
+    // Also while dialing a third party or hearing congestion: a held call may still be on the port.
+    if (was === 'call' || was === 'dialtone' || was === 'collecting' || was === 'invalid') this.opts.onHangup?.();
+  }
+
+  /**
+   * In a call, after a flash that held it: dial tone and digit collection again, as off hook
+   * (chan_dahdi's three-way calling); what is dialed comes out through onDialed.
+   */
+  redial(): void {
+    if (this.st !== 'call' && this.st !== 'invalid') return;
+    this.collected = '';
+    this.st = 'dialtone';
+    this.opts.line.playTone(this.opts.port, 'dial');
+    this.arm(this.timeouts.firstDigitMs);
+  }
+
+  /** Back in a call (a held call taken back, a waiting call answered): tones and digit timers stop. */
+  resume(): void {
+    if (this.st === 'idle' || this.st === 'ringing' || this.st === 'gone') return;
+    const tone = this.st !== 'call';
+    this.cancel();
+    this.collected = '';
+    this.st = 'call';
+    if (tone) this.opts.line.playTone(this.opts.port, null);
   }
 
   private digit(d: string): void {

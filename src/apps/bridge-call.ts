@@ -11,6 +11,7 @@ import type { MediaClock } from '../media/clock.ts';
 import { Bridge, type BridgeEnd, type HoldSource } from '../core/bridge.ts';
 import { FrameBridge } from '../core/frame-bridge.ts';
 import type { DialChannel } from './dial.ts';
+import type { RelayFactory } from '../rtp/relay.ts';
 
 export interface BridgeCallOptions {
   /** Paces the frame bridge when a leg has no RTP (required for analog legs). */
@@ -19,6 +20,8 @@ export interface BridgeCallOptions {
   holdMusic?(holder: DialChannel, held: DialChannel): HoldSource | undefined;
   /** This leg stays up when the other hangs up (Dial's `g`). */
   keep?: DialChannel;
+  /** The packet relay for two RTP legs (in-call features hold DTMF back through it); default the JS relay. */
+  relay?: RelayFactory;
   log?(message: string): void;
 }
 
@@ -30,7 +33,7 @@ export interface BridgedCall {
 
 /** Bridges `a` and `b` (both answered) until one hangs up or the bridge is released. */
 export function bridgeCall(a: DialChannel, b: DialChannel, o: BridgeCallOptions): BridgedCall {
-  const bridge = new Bridge(a, b, undefined, o.keep);
+  const bridge = new Bridge(a, b, o.relay, o.keep);
   bridge.frames = frameBridgeFor(a, b, o);
   const holdWatch = [a, b].map((holder) => {
     const held = holder === a ? b : a;

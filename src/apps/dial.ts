@@ -23,8 +23,10 @@ import type { SipDriver } from '../channels/sip-driver.ts';
 import type { DahdiChannel } from '../channels/dahdi-channel.ts';
 import type { DahdiDriver } from '../channels/dahdi-driver.ts';
 import type { MediaClock } from '../media/clock.ts';
-import type { Bridge, HoldSource } from '../core/bridge.ts';
+import { bridgeOf, type Bridge, type BridgeEnd, type HoldSource } from '../core/bridge.ts';
 import { bridgeCall } from './bridge-call.ts';
+import type { InCallFeatures } from './features.ts';
+import type { PickupRegistry } from './pickup.ts';
 import { HANGUP_CAUSES, causeName, dialStatusForCause, type HangupCause } from '../core/hangup-causes.ts';
 
 /** A peer to ring; `number` is the number to dial through it (`SIP/trunk/5551234`). */
@@ -55,6 +57,10 @@ export interface DialOptions {
   holdMusic?(holder: DialChannel, held: DialChannel): HoldSource | undefined;
   /** Called with the bridge once a leg answered (tests and the console look at it). */
   onBridge?(bridge: Bridge): void;
+  /** In-call DTMF features for the answered call (Dial's t/T, h/H, k/K); features.ts. */
+  features?(caller: DialChannel, leg: DialChannel): InCallFeatures | undefined;
+  /** Ringing legs are listed here so another phone can pick the call up (`*8`, Pickup()). */
+  pickup?: PickupRegistry;
   log?(message: string): void;
 }
 
@@ -108,6 +114,11 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
       stopMusic?.();
       stopMusic = undefined;
     };
+    // Ringing legs listed for pickup; unlisted as soon as the Dial is answered or over.
+    const unlist: (() => void)[] = [];
+    const unlistAll = (): void => {
+      for (const off of unlist.splice(0)) off();
+    };
 
     const setTimes = (answeredAt?: number): void => {
       const now = o.clock.now();
@@ -119,6 +130,7 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
       done = true;
       timer?.cancel();
       endMusic();
+      unlistAll();
       for (const leg of legs) leg.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
       caller.variables.set('DIALSTATUS', status);
       setTimes();
@@ -133,33 +145,47 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
       const cause = failure ?? HANGUP_CAUSES.SUBSCRIBER_ABSENT;
       finish(dialStatusForCause(cause) as DialStatus, cause);
     };
-    const answered = (leg: DialChannel): void => {
+    // A leg answered, or a picker took the call (pickup): it is the winner, every leg still ringing is cancelled.
+    const answered = (leg: DialChannel): Promise<BridgeEnd> | undefined => {
       if (done) {
         leg.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
-        return;
+        return undefined;
       }
       done = true;
       winner = leg;
       timer?.cancel();
       endMusic();
+      unlistAll();
       for (const other of legs) if (other !== leg) other.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
       caller.variables.set('DIALSTATUS', 'ANSWER');
       caller.answer();
       const answeredAt = o.clock.now();
       o.log?.(`${leg.name} answered ${caller.name}`);
+      const features = o.features?.(caller, leg);
       const call = bridgeCall(caller, leg, {
+        ...(features ? { relay: features.relay } : {}),
         ...(o.mediaClock ? { mediaClock: o.mediaClock } : {}),
         ...(o.holdMusic ? { holdMusic: o.holdMusic } : {}),
         ...(o.continueOnCalleeHangup ? { keep: caller } : {}),
         ...(o.log ? { log: o.log } : {}),
       });
+      features?.attach(call.bridge);
       o.onBridge?.(call.bridge);
       // Over when a leg hangs up, or when a transfer, park or pickup released the bridge
       // (the caller then goes where that sent it: dialplan redirect, another bridge).
-      void call.ended.then((how) => {
+      void call.ended.then(async (first) => {
+        // An attended transfer or a pickup may have put the caller straight into another
+        // bridge (released or kept up, then bridged in the same turn): Dial stays with the caller until
+        // that call is over too, so the caller's dialplan does not hang it up meanwhile.
+        let how = first;
+        for (let next = bridgeOf(caller); next && !next.ended && !caller.ended; next = bridgeOf(caller)) {
+          const current = next;
+          how = await new Promise<BridgeEnd>((r) => current.onEnd(r));
+        }
         setTimes(answeredAt);
         resolve({ status: 'ANSWER', answered: true, ...(how === 'released' ? { released: true } : {}) });
       });
+      return call.ended;
     };
 
     caller.onHangup(() => finish('CANCEL', undefined));
@@ -215,6 +241,7 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
             o.log?.(`Called ${describeTarget(t)}`);
             legs.push(leg);
             pending.add(leg);
+            if (o.pickup) unlist.push(o.pickup.ringing({ caller, leg, exten: caller.exten, context: caller.context, take: (picker) => (done ? undefined : answered(picker)) }));
           }
         }
       }

@@ -171,6 +171,83 @@ export class PortMedia {
   }
 }
 
+/**
+ * One call's view of its port's media. A port can carry two calls (a held call and a third
+ * party, or a call and a waiting one) but its audio belongs to one at a time, as chan_dahdi's
+ * subchannels: only a `connected` call sends to the phone and hears it; the other's frames are
+ * dropped both ways (its partner hears music on hold meanwhile). In a three-way call neither is
+ * connected: the mixer takes the port's own media.
+ */
+export class SubMedia {
+  readonly format = 'slin' as const;
+  private readonly frameListeners = new Set<(frame: AudioFrame) => void>();
+  private readonly digitListeners = new Set<(digit: string) => void>();
+  private offFrames: (() => void) | undefined;
+  private readonly offDigits: () => void;
+  private open = true;
+  private detached = false;
+
+  constructor(readonly port: PortMedia) {
+    this.offDigits = port.onDigit((d) => {
+      if (this.open) for (const l of [...this.digitListeners]) l(d);
+    });
+  }
+
+  get connected(): boolean {
+    return this.open && !this.detached;
+  }
+
+  /** Connects the call to the phone (true) or cuts it off (false: held, or in a three-way mix). */
+  set connected(on: boolean) {
+    this.open = on;
+    this.sync();
+  }
+
+  send(frame: AudioFrame): void {
+    if (this.connected) this.port.send(frame);
+  }
+
+  onFrame(cb: (frame: AudioFrame) => void): () => void {
+    if (this.detached) return () => undefined;
+    this.frameListeners.add(cb);
+    this.sync();
+    return () => {
+      this.frameListeners.delete(cb);
+      this.sync();
+    };
+  }
+
+  onDigit(cb: (digit: string) => void): () => void {
+    this.digitListeners.add(cb);
+    return () => this.digitListeners.delete(cb);
+  }
+
+  sendDigit(digit: string, durationMs = 100): Promise<void> {
+    return this.connected ? this.port.sendDigit(digit, durationMs) : Promise.resolve();
+  }
+
+  detach(): void {
+    this.detached = true;
+    this.offDigits();
+    this.frameListeners.clear();
+    this.digitListeners.clear();
+    this.sync();
+  }
+
+  /** The port is read only while this call is connected and someone listens. */
+  private sync(): void {
+    const want = this.connected && this.frameListeners.size > 0;
+    if (want && !this.offFrames) {
+      this.offFrames = this.port.onFrame((f) => {
+        for (const l of [...this.frameListeners]) l(f);
+      });
+    } else if (!want && this.offFrames) {
+      this.offFrames();
+      this.offFrames = undefined;
+    }
+  }
+}
+
 export interface DahdiChannelOptions {
   port: number;
   /** The call's number on this port (DAHDI/<port>-<instance>). */
@@ -181,8 +258,8 @@ export interface DahdiChannelOptions {
   exten: string;
   language: string;
   clock: Clock;
-  mediaClock: MediaClock;
-  audio: PortAudio;
+  /** The port's media, shared by every call on the port (the driver keeps one per port). */
+  portMedia: PortMedia;
   registry: ChannelRegistry;
   /** The port is an FXS port (a phone), not a line. */
   phone?: boolean;
@@ -215,12 +292,13 @@ export class DahdiChannel implements Channel {
   readonly rtp = undefined;
   readonly maxForwards = 70;
   cause: HangupCause | undefined;
-  readonly media: PortMedia;
+  readonly media: SubMedia;
   private readonly listeners: ((cause: HangupCause) => void)[] = [];
   private readonly hangupController = new AbortController();
   private readonly holdListeners = new Set<(holding: boolean) => void>();
   /** The phone holds the call (a hook flash during the call; the next flash takes it back). */
   holding = false;
+  private readonly upListeners: (() => void)[] = [];
 
   constructor(private readonly o: DahdiChannelOptions) {
     this.port = o.port;
@@ -232,7 +310,7 @@ export class DahdiChannel implements Channel {
     this.language = o.language;
     this.createdAt = o.clock.now();
     this.uniqueId = nextUniqueId(o.clock.wallNow());
-    this.media = new PortMedia(o.audio, o.port, o.mediaClock);
+    this.media = new SubMedia(o.portMedia);
     if (o.direction === 'outbound') this.state = 'Down';
     o.registry.add(this);
   }
@@ -279,6 +357,13 @@ export class DahdiChannel implements Channel {
   up(): void {
     if (this.ended) return;
     this.state = 'Up';
+    for (const l of this.upListeners.splice(0)) l();
+  }
+
+  /** Called once when the leg is answered (at once if it is up already). */
+  onUp(cb: () => void): void {
+    if (this.state === 'Up') cb();
+    else if (!this.ended) this.upListeners.push(cb);
   }
 
   /** Hear the phone put the call on hold (true) and take it back (false). */
@@ -293,8 +378,14 @@ export class DahdiChannel implements Channel {
    */
   flash(): void {
     if (this.ended || this.state !== 'Up') return;
-    this.holding = !this.holding;
-    for (const l of [...this.holdListeners]) l(this.holding);
+    this.setHolding(!this.holding);
+  }
+
+  /** The phone holds the call (its partner hears music) or takes it back. */
+  setHolding(on: boolean): void {
+    if (this.ended || this.holding === on) return;
+    this.holding = on;
+    for (const l of [...this.holdListeners]) l(on);
   }
 
   hangup(cause: HangupCause): void {
@@ -310,6 +401,7 @@ export class DahdiChannel implements Channel {
     this.o.registry.remove(this);
     this.media.detach();
     this.holdListeners.clear();
+    this.upListeners.length = 0;
     this.hangupController.abort(new Error(`${this.name} hung up`));
     for (const l of this.listeners.splice(0)) l(cause);
   }

@@ -21,6 +21,7 @@ import { SipError } from '../core/errors.ts';
 import type { PbxConfig, SipPeer } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
 import { actionFor, type Credentials, type DigestAuthenticator } from '../sip/auth/digest.ts';
+import { digestClient } from '../sip/auth/digest-client.ts';
 import type { AuthBanList } from '../sip/auth/ban.ts';
 import type { Registrar } from '../sip/registrar/registrar.ts';
 import type { SipStack } from '../sip/stack.ts';
@@ -44,7 +45,8 @@ import {
   type Direction,
   type NegotiatedMedia,
 } from '../sip/sdp/index.ts';
-import type { OfferAnswer } from '../sip/dialog/index.ts';
+import type { OfferAnswer, ReferRequest } from '../sip/dialog/index.ts';
+import { parseReplaces, type ReplacesTarget } from '../sip/message/refer.ts';
 import { RtpSession } from '../rtp/session.ts';
 import type { PortAllocator } from '../rtp/ports.ts';
 import { ChannelRegistry } from '../core/channel-registry.ts';
@@ -80,6 +82,20 @@ export interface SipDriverOptions {
    * otherwise). Without it, the pbx.conf phones and the echo test exist.
    */
   exists?(context: string, exten: string, callerId: string | undefined): boolean;
+  /**
+   * A REFER on a leg's dialog (RFC 3515; the runtime's transfer service decides and sends the
+   * NOTIFYs through `channel.session.notifyRefer`): the REFER's answer. Without it: 501.
+   */
+  refer?(channel: SipChannel, refer: ReferRequest): { status: number; reason?: string };
+  /**
+   * An INVITE with Replaces (RFC 3891) took the place of `replaced` (an answered leg): the new
+   * channel is set up but not answered; the runtime bridges it. Without it: 481 for every Replaces.
+   */
+  replaces?(channel: SipChannel, replaced: SipChannel): void;
+  /** RFC 3263 next hops of a static-host peer (a trunk named by DNS); default: its host literally. */
+  locate?(peer: SipPeer): Promise<Endpoint[]>;
+  /** Addresses a static-host peer is known at (its host, or what DNS last said), for insecure=invite matching. */
+  peerAddresses?(peer: SipPeer): readonly string[];
 }
 
 /** What Dial() hears from one outgoing leg. */
@@ -172,7 +188,9 @@ export class SipDriver {
     }
     const peerFor = (username: string): SipPeer | undefined => config.peers.get(username) ?? peerForAuthName(config.peers.values(), username);
     const lookup = (username: string): Credentials | undefined => peerCredentials(peerFor(username), username);
-    const result = auth.verify(req, lookup, src);
+    // A provider's call (insecure=invite): matched by source address, never challenged.
+    const trunk = this.trunkBySource(src);
+    const result = trunk ? { ok: true as const, username: trunk.name } : auth.verify(req, lookup, src);
     if (!result.ok) {
       switch (actionFor(result.reason)) {
         case 'challenge':
@@ -192,20 +210,31 @@ export class SipDriver {
         }
       }
     }
-    bans.recordSuccess(src.address);
-    const caller = peerFor(result.username)!;
-    const exten = req.uri.user ?? '';
-    const callerNumber = caller.callerid?.number ?? caller.name;
-    const inDialplan = this.o.exists ? this.o.exists(caller.context, exten, callerNumber) : exten === ECHO_EXTENSION || config.peers.has(exten);
+    if (!trunk) bans.recordSuccess(src.address);
+    const caller = trunk ?? peerFor(result.username)!;
+    const from = parseNameAddr(req.headers.find((h) => h.name.toLowerCase() === 'from')?.value ?? '<sip:anonymous@invalid>');
+    // A trunk's caller is whoever the provider says (From), unless the peer sets callerid.
+    const callerNumber = caller.callerid?.number ?? (trunk ? (from.uri.user ?? 'anonymous') : caller.name);
+    const inDialplanAt = (x: string): boolean => (this.o.exists ? this.o.exists(caller.context, x, callerNumber) : x === ECHO_EXTENSION || config.peers.has(x));
+    let exten = req.uri.user ?? '';
+    // chan_sip: a provider's call whose Request-URI names no extension here starts at `s`.
+    if (trunk && (exten === '' || !inDialplanAt(exten)) && inDialplanAt('s')) exten = 's';
+    // RFC 3891: an INVITE with Replaces takes an answered leg's place instead of the dialplan.
+    const replaced = this.replacedBy(req);
+    if (replaced === 'none') {
+      this.o.log.notice(`Call from '${caller.name}' with Replaces naming no call of ours rejected`);
+      stack.respond(tx, createResponse(req, 481, 'Call/Transaction Does Not Exist', newTag()));
+      return;
+    }
+    const inDialplan = replaced !== undefined || inDialplanAt(exten);
     if (!inDialplan) {
       this.o.log.notice(`Call from '${caller.name}' to extension '${exten}' rejected because extension not found in context '${caller.context}'.`);
       stack.respond(tx, createResponse(req, 404, undefined, newTag()));
       return;
     }
-    const from = parseNameAddr(req.headers.find((h) => h.name.toLowerCase() === 'from')?.value ?? '<sip:anonymous@invalid>');
     const callerId = {
-      name: caller.callerid?.name ?? from.displayName ?? caller.name,
-      number: caller.callerid?.number ?? caller.name,
+      name: caller.callerid?.name ?? from.displayName ?? (trunk ? callerNumber : caller.name),
+      number: callerNumber,
     };
     const ch = new SipChannel({
       name: this.channels.nextName('SIP', caller.name),
@@ -232,6 +261,7 @@ export class SipDriver {
         onEnded: (end) => ch.sessionEnded(end),
         onReinvite: (offer, method) => this.reinvited(ch, offer, method),
         onAck: (sdp) => this.acknowledged(ch, sdp),
+        onRefer: (r) => this.referred(ch, r),
       },
       caller.nat ? { peer: src } : {},
     );
@@ -278,8 +308,68 @@ export class SipDriver {
       if (!ch.ended) ch.hangup(HANGUP_CAUSES.CONGESTION);
       throw e;
     }
+    if (replaced !== undefined) {
+      if (replaced.ended) {
+        ch.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
+        return;
+      }
+      this.o.log.verbose(3, `${ch.name} replaces ${replaced.name}`);
+      this.o.replaces!(ch, replaced);
+      return;
+    }
     this.o.log.verbose(3, `Accepting call from '${callerId.number}' to '${exten}' on ${ch.name}`);
     this.o.route?.(ch, this);
+  }
+
+  /**
+   * The static-host peer with insecure=invite that an INVITE from `src` belongs to (chan_sip
+   * matches peers by address): its host (or an address DNS gave for it) and its port, any port
+   * with insecure=port. A peer matched by address but without insecure=invite is challenged as
+   * any other caller.
+   */
+  private trunkBySource(src: Endpoint): SipPeer | undefined {
+    for (const peer of this.o.config().peers.values()) {
+      if (peer.host === 'dynamic' || !peer.insecure.includes('invite') || peer.type === 'user') continue;
+      const addresses = this.o.peerAddresses?.(peer) ?? [peer.host];
+      if (!addresses.includes(src.address)) continue;
+      if (peer.insecure.includes('port') || (peer.port ?? 5060) === src.port) return peer;
+    }
+    return undefined;
+  }
+
+  /**
+   * The leg an INVITE's Replaces header names: undefined without the header, 'none' when it
+   * names no answered leg of ours (or cannot be read, or nobody takes replacements): 481.
+   */
+  private replacedBy(req: SipRequest): SipChannel | 'none' | undefined {
+    const value = getHeader(req, 'Replaces');
+    if (value === undefined) return undefined;
+    const target = parseReplaces(value);
+    const leg = target && this.o.replaces ? this.channelForDialog(target) : undefined;
+    // Only a confirmed call is replaced here; `early-only` asks for a ringing one (a pickup, not done).
+    return leg && leg.state === 'Up' && !target!.earlyOnly ? leg : 'none';
+  }
+
+  /**
+   * The leg whose dialog a Replaces names. RFC 3891 3: to-tag is our tag, from-tag the peer's;
+   * the reverse is accepted too, since phones building Refer-To for an attended transfer name
+   * their own dialog with the PBX from their side (chan_sip matches both ways).
+   */
+  channelForDialog(target: ReplacesTarget): SipChannel | undefined {
+    for (const c of this.channels.list()) {
+      if (!(c instanceof SipChannel) || c.ended) continue;
+      const d = c.session?.dialog?.state;
+      if (!d || d.callId !== target.callId) continue;
+      if ((d.localTag === target.toTag && d.remoteTag === target.fromTag) || (d.localTag === target.fromTag && d.remoteTag === target.toTag)) return c;
+    }
+    return undefined;
+  }
+
+  /** A REFER on a leg's dialog goes to the runtime (the transfer service); 501 without one. */
+  private referred(ch: SipChannel, r: ReferRequest): { status: number; reason?: string } {
+    ch.lastMessage = 'Rx: REFER';
+    if (!this.o.refer) return { status: 501, reason: 'Not Implemented' };
+    return this.o.refer(ch, r);
   }
 
   private describe(dest: Endpoint, port: number, allow: readonly string[]) {
@@ -389,7 +479,7 @@ export class SipDriver {
     const config = this.o.config();
     const peer = config.peers.get(peerName);
     if (!peer) return HANGUP_CAUSES.UNALLOCATED;
-    const targets = this.targetsOf(peer, number);
+    const targets = await this.targetsOf(peer, number);
     if (targets.length === 0) return HANGUP_CAUSES.SUBSCRIBER_ABSENT;
     const allowed = supportedCodecs(peer.allow);
     const codec: Codec | undefined = caller.format && allowed.includes(caller.format as Codec) ? (caller.format as Codec) : allowed[0];
@@ -448,6 +538,12 @@ export class SipDriver {
           to: t.to ?? `<sip:${peerName}@${host}>`,
           sdp: serializeSdp(offer),
           peer: t.reach,
+          ...(t.routes ? { routes: t.routes } : {}),
+          // A provider's 401/407 (on the INVITE, a re-INVITE or our BYE) is answered with the
+          // peer's credentials; a refused answer ends the leg with the challenge's status.
+          ...(peer.secret !== undefined || peer.md5secret !== undefined
+            ? { authenticate: digestClient({ username: peer.authuser ?? peer.defaultuser ?? peer.name, ...pick(peer) }) }
+            : {}),
           // RFC 3261 16.6 step 3, as a B2BUA passing the call on: one hop less than we got.
           maxForwards: Math.max(0, caller.maxForwards - 1),
         },
@@ -478,6 +574,7 @@ export class SipDriver {
           onEnded: (end) => leg.sessionEnded(end),
           onReinvite: (o, method) => this.reinvited(leg, o, method),
           onAck: (s) => this.acknowledged(leg, s),
+          onRefer: (r) => this.referred(leg, r),
         },
       );
       leg.session = session;
@@ -492,13 +589,24 @@ export class SipDriver {
     return legs;
   }
 
-  private targetsOf(peer: SipPeer, number: string | undefined): { contact: string; reach: Endpoint; to?: string }[] {
+  /**
+   * Where a leg goes. A static host named by DNS is located per RFC 3263 (the first answer is
+   * used); with `outboundproxy` the INVITE carries the proxy as a pre-loaded Route (RFC 3261
+   * 8.1.2, loose routing) and goes to the proxy, the Request-URI still naming the peer.
+   */
+  private async targetsOf(peer: SipPeer, number: string | undefined): Promise<{ contact: string; reach: Endpoint; to?: string; routes?: string[] }[]> {
     if (peer.host === 'dynamic') return this.o.registrar.lookup(peer.name).map((b) => ({ contact: contactUri(b.contact), reach: b.reach }));
-    const port = peer.port ?? 5060;
     const user = number ?? peer.defaultuser;
-    const hostPort = `${peer.host.includes(':') ? `[${peer.host}]` : peer.host}${port === 5060 ? '' : `:${port}`}`;
+    const hostPort = `${peer.host.includes(':') ? `[${peer.host}]` : peer.host}${peer.port === undefined || peer.port === 5060 ? '' : `:${peer.port}`}`;
     const uri = `sip:${user !== undefined ? `${user}@` : ''}${hostPort}`;
-    return [{ contact: uri, to: `<${uri}>`, reach: { protocol: 'UDP', address: peer.host, port } as Endpoint }];
+    const proxy = peer.outboundproxy !== undefined ? proxyUri(peer.outboundproxy) : undefined;
+    const next = proxy ? proxy.hop : { host: peer.host, ...(peer.port !== undefined ? { port: peer.port } : {}) };
+    const located = this.o.locate
+      ? await this.o.locate({ ...peer, host: next.host, ...(next.port !== undefined ? { port: next.port } : { port: undefined }) })
+      : [{ protocol: 'UDP' as const, address: next.host, port: next.port ?? 5060 }];
+    const reach = located[0];
+    if (!reach) return [];
+    return [{ contact: uri, to: `<${uri}>`, reach, ...(proxy ? { routes: [`<${proxy.route}>`] } : {}) }];
   }
 
   /** Hang up every channel (console `channel request hangup all`, PBX stop). */
@@ -533,6 +641,20 @@ function topBranch(req: SipRequest): string {
  */
 function effectiveDirection(neg: NegotiatedMedia): Direction {
   return neg.hold && neg.remote === undefined ? combineDirections(neg.remoteDirection, 'sendonly') : neg.remoteDirection;
+}
+
+/** sip.conf outboundproxy (`host[:port]`, `sip:host[:port][;lr]`): the next hop and the Route URI. */
+function proxyUri(value: string): { hop: { host: string; port?: number }; route: string } {
+  const bare = value.replace(/^sips?:/i, '').replace(/;.*$/, '');
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(bare) ?? /^([^:]+)(?::(\d+))?$/.exec(bare);
+  const host = m?.[1] ?? bare;
+  const port = m?.[2] !== undefined ? Number(m[2]) : undefined;
+  return { hop: { host, ...(port !== undefined ? { port } : {}) }, route: `sip:${bare};lr` };
+}
+
+/** The secret fields of a peer, without undefined members. */
+function pick(peer: SipPeer): { secret?: string; md5secret?: string } {
+  return { ...(peer.secret !== undefined ? { secret: peer.secret } : {}), ...(peer.md5secret !== undefined ? { md5secret: peer.md5secret } : {}) };
 }
 
 /** The bare URI of a stored Contact (`<sip:..>;params` or `sip:..`). */

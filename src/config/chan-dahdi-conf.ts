@@ -50,15 +50,21 @@ export const CHAN_DAHDI_KEYS = [
   'rxgain',
   'txgain',
   'immediate',
+  'threewaycalling',
+  'transfer',
+  'callwaiting',
+  'callwaitingcallerid',
+  'callgroup',
+  'pickupgroup',
 ] as const;
 
 /** Real chan_dahdi.conf keys accepted with a "not supported, ignored" warning. */
 const KNOWN_IGNORED = new Set([
   'language', 'musiconhold', 'mohinterpret', 'mohsuggest', 'parkinglot', 'accountcode', 'amaflags',
-  'description', 'mailbox', 'callwaiting', 'callwaitingcallerid', 'threewaycalling', 'threewaysilenthold',
-  'transfer', 'canpark', 'cancallforward', 'callreturn', 'lastnumredial', 'usecallingpres', 'restrictcid',
+  'description', 'mailbox', 'threewaysilenthold',
+  'canpark', 'cancallforward', 'callreturn', 'lastnumredial', 'usecallingpres', 'restrictcid',
   'hidecalleridname', 'echocancelwhenbridged', 'echotraining', 'relaxdtmf', 'hwrxgain', 'hwtxgain',
-  'cid_rxgain', 'rxdrc', 'txdrc', 'callgroup', 'pickupgroup', 'namedcallgroup', 'namedpickupgroup',
+  'cid_rxgain', 'rxdrc', 'txdrc', 'namedcallgroup', 'namedpickupgroup',
   'setvar', 'immediatering', 'transfertobusy', 'cid_tag', 'append_msn_to_cid_tag', 'cid_number',
   'fullname', 'useincomingcalleridondahditransfer', 'adsi', 'usesmdi', 'smdiport', 'busypattern',
   'answeronpolarityswitch', 'hanguponpolarityswitch', 'polarityonanswerdelay', 'autoreoriginate',
@@ -107,6 +113,12 @@ interface Current {
   rxGainDb: number;
   txGainDb: number;
   immediate: boolean;
+  threeWayCalling: boolean;
+  transfer: boolean;
+  callWaiting: boolean;
+  callWaitingCallerId: boolean;
+  callGroups: number[];
+  pickupGroups: number[];
 }
 
 function defaults(): Current {
@@ -123,6 +135,13 @@ function defaults(): Current {
     rxGainDb: 0,
     txGainDb: 0,
     immediate: false,
+    // Asterisk's sample chan_dahdi.conf turns the analog phone features on.
+    threeWayCalling: true,
+    transfer: true,
+    callWaiting: true,
+    callWaitingCallerId: true,
+    callGroups: [],
+    pickupGroups: [],
   };
 }
 
@@ -280,6 +299,27 @@ function applyKey(key: string, v: string, at: Origin, cur: Current, diag: Diagno
     case 'immediate':
       bool((b) => (cur.immediate = b));
       break;
+    case 'threewaycalling':
+      bool((b) => (cur.threeWayCalling = b));
+      break;
+    case 'transfer':
+      bool((b) => (cur.transfer = b));
+      break;
+    case 'callwaiting':
+      bool((b) => (cur.callWaiting = b));
+      break;
+    case 'callwaitingcallerid':
+      bool((b) => (cur.callWaitingCallerId = b));
+      break;
+    case 'callgroup':
+    case 'pickupgroup': {
+      // Call pickup (features.conf pickupexten): the same group syntax as `group`.
+      const g = parseGroups(v);
+      if (typeof g === 'string') diag.error(at, `invalid ${key} '${v}': ${g}`);
+      else if (key === 'callgroup') cur.callGroups = g;
+      else cur.pickupGroups = g;
+      break;
+    }
   }
 }
 
@@ -344,5 +384,10 @@ function portOf(port: number, kind: 'fxs' | 'fxo', signalling: DahdiSignalling, 
     immediate: cur.immediate,
     ...(cur.callerId ? { callerId: { ...cur.callerId } } : {}),
     ...(cur.hideCallerId ? { hideCallerId: true } : {}),
+    ...(kind === 'fxs'
+      ? { threeWayCalling: cur.threeWayCalling, transfer: cur.transfer, callWaiting: cur.callWaiting, callWaitingCallerId: cur.callWaitingCallerId }
+      : {}),
+    ...(kind === 'fxs' && cur.callGroups.length > 0 ? { callGroups: [...cur.callGroups] } : {}),
+    ...(kind === 'fxs' && cur.pickupGroups.length > 0 ? { pickupGroups: [...cur.pickupGroups] } : {}),
   };
 }

@@ -19,6 +19,8 @@ function demoExtensionsConf(runDir: string): string {
 ;
 ; The phones from pbx.conf live in the generated context 'pbx-phones' (each number rings its
 ; phone for 20 s; 600 is the echo test). Show it all with:  pbx -rx "dialplan show"
+; It also includes 'parkedcalls' (features.conf defaults): 700 parks your call and says its
+; space, 701-720 take a parked call back; *8 answers the other phone while it rings.
 
 [general]
 static = yes

@@ -16,6 +16,7 @@ import { phonePeer, readPbxConf } from './pbx-conf.ts';
 import { readSipConf } from './sip-conf.ts';
 import { loadChanDahdi } from './chan-dahdi-conf.ts';
 import { loadMusicOnHold } from './musiconhold-conf.ts';
+import { loadFeaturesConf } from './features-conf.ts';
 import { loadVoicemailConf, mailboxOwners, readVoicemailConf } from './voicemail-conf.ts';
 
 export const PBX_CONF = 'pbx.conf';
@@ -76,7 +77,10 @@ export function loadConfig(source: ConfigSource): LoadResult {
   const vm = loadVoicemailConf(io, diag);
   const voicemail = readVoicemailConf({ ...(vm.conf ? { conf: vm.conf } : {}), ...(part.voicemail ? { pbx: part.voicemail } : {}), phones: mailboxOwners(part.phones, part.analog) }, diag);
 
-  const sources = [...pbx.conf.files, ...sip.conf.files, ...dahdi.files, ...moh.files, ...vm.files];
+  // features.conf is optional: parking, pickup and the in-call features take Asterisk's defaults.
+  const features = loadFeaturesConf(io, diag);
+
+  const sources = [...pbx.conf.files, ...sip.conf.files, ...dahdi.files, ...moh.files, ...vm.files, ...features.files];
   const errors = sortByPlace(diag.errors, sources);
   const warnings = sortByPlace(diag.warnings, sources);
   if (errors.length > 0) return { errors, warnings };
@@ -90,6 +94,7 @@ export function loadConfig(source: ConfigSource): LoadResult {
     voicemail,
     ...(part.analog ? { analog: part.analog } : {}),
     musicOnHold: moh.config,
+    ...(features.config ? { features: features.config } : {}),
     sources,
   };
   return { config, errors, warnings };

@@ -139,6 +139,8 @@ export interface PeerDefaults {
   dtmfmode: DtmfMode;
   language: string;
   insecure: string[];
+  /** sip.conf `allowtransfer`: false refuses the peer's REFER (603); absent: allowed. */
+  allowtransfer?: boolean;
 }
 
 export interface AclRule {
@@ -197,6 +199,8 @@ export interface SipPeer {
   /** sip.conf `rtptimeout`/`rtpholdtimeout` for this peer; absent: [general]'s. */
   rtpTimeout?: number;
   rtpHoldTimeout?: number;
+  /** sip.conf `allowtransfer` (absent: yes): no answers this peer's REFER 603 Declined. */
+  allowtransfer?: boolean;
   /** Keys Asterisk knows that this PBX accepts but does not act on yet (a warning names them). */
   ignored: string[];
   /** Where the peer was defined (the section header line). */
@@ -283,6 +287,17 @@ export interface AnalogPortConfig {
   callerId?: { name?: string; number?: string };
   /** `hidecallerid = yes`: the port's calls present no caller ID. */
   hideCallerId?: boolean;
+  /** FXS `threewaycalling` (absent: yes, as Asterisk's sample chan_dahdi.conf): flash holds and gives dial tone for a third party. */
+  threeWayCalling?: boolean;
+  /** FXS `transfer` (absent: yes): hanging up with a held call and a third party connects them. */
+  transfer?: boolean;
+  /** FXS `callwaiting` (absent: yes): a second call beeps in a call instead of getting busy. */
+  callWaiting?: boolean;
+  /** FXS `callwaitingcallerid` (absent: yes): the waiting caller's ID as a type II spill. */
+  callWaitingCallerId?: boolean;
+  /** FXS `callgroup` / `pickupgroup` (chan_dahdi.conf, 0-63): who may pick up this phone's ringing calls, whose it may pick up. */
+  callGroups?: number[];
+  pickupGroups?: number[];
 }
 
 /** chan_dahdi.conf analog signalling: fxo_* drive a phone (our FXS port), fxs_* a line (our FXO port). */

@@ -22,12 +22,13 @@ import {
   type SipPeer,
   type SystemConfig,
 } from './model.ts';
+import { DEFAULT_REGISTER_EXPIRY, parseRegisterLine } from './register-line.ts';
 import { isIPv4, isIPv6, parseBool, parseCallerId, parseHostPort, parseInteger, parsePort, splitList } from './values.ts';
 
 /** Keys that set a peer field and, in [general], the default for every peer. */
 const DEFAULTABLE_KEYS = [
   'context', 'nat', 'qualify', 'qualifyfreq', 'allow', 'disallow', 'canreinvite', 'directmedia', 'dtmfmode',
-  'language', 'insecure', 'transport',
+  'language', 'insecure', 'transport', 'allowtransfer',
 ];
 
 /** Keys only a peer section may hold. */
@@ -35,7 +36,7 @@ const PEER_ONLY_KEYS = [
   'type', 'host', 'port', 'secret', 'md5secret', 'defaultuser', 'username', 'callerid', 'fullname', 'cid_number',
   'mailbox', 'fromuser', 'fromdomain', 'call-limit', 'accountcode', 'defaultip', 'outboundproxy', 'permit', 'deny',
   'setvar', 'callgroup', 'pickupgroup', 'musicclass', 'mohsuggest', 'mohinterpret', 'description',
-  'rtptimeout', 'rtpholdtimeout',
+  'rtptimeout', 'rtpholdtimeout', 'authuser',
 ];
 
 /** Keys only [general] may hold (ours at the end: authfailban...digestalgorithms). */
@@ -43,21 +44,21 @@ const GENERAL_ONLY_KEYS = [
   'realm', 'defaultexpiry', 'defaultexpirey', 'minexpiry', 'maxexpiry', 'alwaysauthreject', 'allowguest',
   'useragent', 'register', 'bindport', 'bindaddr', 'udpbindaddr', 'tcpenable', 'tcpbindaddr',
   'authfailban', 'authfailbantime', 'noncelifetime', 'qualifytimeout', 'digestalgorithms',
-  'rtptimeout', 'rtpholdtimeout',
+  'rtptimeout', 'rtpholdtimeout', 'externip', 'externaddr', 'externhost', 'externrefresh', 'localnet',
+  'registertimeout', 'registerattempts',
 ];
 
 /** Asterisk keys accepted in [general] and not acted on yet. */
 const IGNORED_GENERAL_KEYS = [
   'srvlookup', 'tos_sip', 'tos_audio', 'tos_video', 'cos_sip', 'cos_audio', 'cos_video',
   'rtpkeepalive', 'videosupport', 't38pt_udptl', 'jbenable', 'jbforce', 'jbmaxsize',
-  'jbresyncthreshold', 'jbimpl', 'jblog', 'externip', 'externaddr', 'externhost', 'externrefresh',
-  'localnet', 'domain', 'autodomain', 'allowexternaldomains', 'allowsubscribe', 'notifyringing',
+  'jbresyncthreshold', 'jbimpl', 'jblog', 'domain', 'autodomain', 'allowexternaldomains', 'allowsubscribe', 'notifyringing',
   'notifyhold', 'callcounter', 'limitonpeers', 'pedantic', 'sendrpid', 'trustrpid', 'progressinband',
-  'rtcachefriends', 'rtautoclear', 'relaxdtmf', 'compactheaders', 'allowoverlap', 'allowtransfer',
+  'rtcachefriends', 'rtautoclear', 'relaxdtmf', 'compactheaders', 'allowoverlap',
   'maxcallbitrate', 'session-timers', 'session-expires', 'session-minse', 'session-refresher',
   'notifymimetype', 'vmexten', 'mohinterpret', 'mohsuggest', 'parkinglot', 'tlsenable', 'tlsbindaddr',
   'tlscertfile', 'tlsprivatekey', 'tlscafile', 'tlscapath', 'tlscipher', 'tlsclientmethod',
-  'tlsdontverifyserver', 'timert1', 'timerb', 'registertimeout', 'registerattempts', 'subscribecontext',
+  'tlsdontverifyserver', 'timert1', 'timerb', 'subscribecontext',
   'callevents', 'match_auth_username', 'directrtpsetup', 'shrinkcallerid', 'encryption',
   'ignoresdpversion', 'preferred_codec_only', 'autoframing', 'g726nonstandard', 't1min', 'accountcode',
   'fromdomain', 'musicclass', 'callerid', 'language_prefix', 'rfc2833compensate', 'buggymwi',
@@ -76,7 +77,7 @@ const IGNORED_PEER_KEYS = [
   't38pt_udptl', 'videosupport', 'textsupport', 'progressinband', 'sendrpid', 'trustrpid', 'vmexten',
   'subscribecontext', 'allowsubscribe', 'subscribemwi', 'regexten', 'usereqphone', 'promiscredir',
   'maxcallbitrate', 'autoframing', 'encryption', 'session-timers', 'session-expires', 'session-minse',
-  'session-refresher', 'rfc2833compensate', 'ignoresdpversion', 'parkinglot', 'allowtransfer',
+  'session-refresher', 'rfc2833compensate', 'ignoresdpversion', 'parkinglot',
   'directrtpsetup', 'contactpermit', 'contactdeny', 'contactacl', 'registertrying', 'timert1', 'timerb',
   'buggymwi', 'callcounter', 'unsolicited_mailbox', 'use_q850_reason', 'remotesecret', 'constantssrc',
   'supportpath', 'g726nonstandard', 'preferred_codec_only', 'callbackextension', 'mwi_from', 'trunkname',
@@ -119,8 +120,9 @@ interface CommonFields extends PeerDefaults {
 }
 
 const OPTIONAL_PEER_FIELDS = [
-  'port', 'secret', 'md5secret', 'defaultuser', 'callerid', 'mailbox', 'fromuser', 'fromdomain', 'callLimit',
+  'port', 'secret', 'md5secret', 'defaultuser', 'authuser', 'callerid', 'mailbox', 'fromuser', 'fromdomain', 'callLimit',
   'accountcode', 'defaultip', 'outboundproxy', 'musicclass', 'mohsuggest', 'mohinterpret', 'description', 'rtpTimeout', 'rtpHoldTimeout',
+  'allowtransfer',
 ] as const satisfies readonly (keyof SipPeer & keyof PeerDraft)[];
 
 /** What a peer looks like while its entries are applied; checked and completed by finishPeer. */
@@ -132,6 +134,7 @@ interface PeerDraft extends CommonFields {
   secret?: string;
   md5secret?: string;
   defaultuser?: string;
+  authuser?: string;
   callerid?: { name?: string; number?: string };
   mailbox?: string;
   fromuser?: string;
@@ -205,6 +208,9 @@ function readGeneral(
   const bindMismatch = (at: Origin, key: string, value: string): void =>
     diag.warn(at, `${key} = ${value} is ignored: SIP listens on ${listen} as pbx.conf 'sip =' says`);
   let expiryAt: Origin | undefined;
+  // register => lines wait for the whole section: their default expiry is defaultexpiry wherever it stands.
+  const registerLines: { value: string; at: Origin }[] = [];
+  let registerExpiry: number | undefined;
 
   for (const e of entries) {
     const at = { file: e.file, line: e.line };
@@ -238,7 +244,10 @@ function readGeneral(
         else {
           if (key === 'minexpiry') general.minExpires = n.value;
           else if (key === 'maxexpiry') general.maxExpires = n.value;
-          else general.defaultExpires = n.value;
+          else {
+            general.defaultExpires = n.value;
+            registerExpiry = n.value;
+          }
           expiryAt ??= at;
         }
         break;
@@ -256,9 +265,20 @@ function readGeneral(
         else invalid('expected a product name');
         break;
       case 'register':
-        if (/^[^@\s]+@\S+$/.test(v)) general.registrations.push({ value: v, origin: at });
-        else invalid('expected user[:secret[:authuser]]@host[:port][/extension]');
+        registerLines.push({ value: v, at });
         break;
+      case 'registertimeout': {
+        const n = parseInteger(v, 1, 3600);
+        if (n.ok) general.registerTimeout = n.value;
+        else invalid(n.why);
+        break;
+      }
+      case 'registerattempts': {
+        const n = parseInteger(v, 0, 100000);
+        if (n.ok) general.registerAttempts = n.value;
+        else invalid(n.why);
+        break;
+      }
       case 'bindport': {
         const p = parsePort(v);
         if (!p.ok) invalid(p.why);
@@ -316,6 +336,32 @@ function readGeneral(
         else general.rtpHoldTimeout = n.value;
         break;
       }
+      case 'externip':
+      case 'externaddr':
+      case 'externhost': {
+        // externip/externaddr take an address (a name is resolved once, as Asterisk does at
+        // load); externhost is a name looked up again every externrefresh seconds.
+        const hp = parseHostPort(v);
+        if (!hp.ok) invalid(hp.why);
+        else {
+          const literal = isIPv4(hp.value.host) || isIPv6(hp.value.host);
+          general.externAddress = { host: hp.value.host, ...(hp.value.port !== undefined ? { port: hp.value.port } : {}), resolve: !literal };
+        }
+        break;
+      }
+      case 'externrefresh': {
+        const n = parseInteger(v, 1, 86400);
+        if (n.ok) general.externRefresh = n.value;
+        else invalid(n.why);
+        break;
+      }
+      case 'localnet': {
+        const network = parseNetwork(v);
+        if (network) {
+          if (!general.localnet.includes(network)) general.localnet.push(network);
+        } else invalid('expected ADDRESS/MASK or ADDRESS/PREFIX, e.g. 192.168.0.0/255.255.0.0 or 10.0.0.0/8');
+        break;
+      }
       case 'digestalgorithms': {
         const names = splitList(v).map((x) => x.toUpperCase());
         const algs: ('SHA-256' | 'MD5')[] = [];
@@ -337,6 +383,11 @@ function readGeneral(
       expiryAt,
       `expiry settings must satisfy minexpiry <= defaultexpiry <= maxexpiry (have ${general.minExpires} <= ${general.defaultExpires} <= ${general.maxExpires})`,
     );
+  }
+  for (const r of registerLines) {
+    const p = parseRegisterLine(r.value, registerExpiry ?? DEFAULT_REGISTER_EXPIRY, r.at);
+    if (p.ok) general.registrations.push(p.value);
+    else diag.error(r.at, `invalid register => '${r.value}': ${p.why}`);
   }
   const { qualifyFrequency, transport: _transport, ...defaults } = common;
   general.peerDefaults = defaults;
@@ -367,6 +418,7 @@ function readPeer(
     dtmfmode: d.dtmfmode,
     language: d.language,
     insecure: [...d.insecure],
+    allowtransfer: d.allowtransfer,
     qualifyFrequency: general.qualifyFrequency,
     transport: ['udp', 'tcp'],
     name: s.name,
@@ -376,6 +428,7 @@ function readPeer(
     secret: undefined,
     md5secret: undefined,
     defaultuser: undefined,
+    authuser: undefined,
     callerid: undefined,
     mailbox: undefined,
     fromuser: undefined,
@@ -506,6 +559,13 @@ function applyCommon(target: CommonFields, key: string, e: ConfEntry, diag: Diag
     case 'disallow':
       applyCodecs(target, key, e, diag);
       break;
+    case 'allowtransfer': {
+      // chan_sip: no refuses this peer's REFER (603 Declined).
+      const b = parseBool(v);
+      if (b.ok) target.allowtransfer = b.value;
+      else invalid('expected yes or no');
+      break;
+    }
     case 'canreinvite':
     case 'directmedia': {
       const words = splitList(v.toLowerCase());
@@ -606,6 +666,10 @@ function applyPeerOnly(draft: PeerDraft, key: string, e: ConfEntry, diag: Diagno
     case 'username':
       if (/^[^\s:@;"<>]+$/.test(v)) draft.defaultuser = v;
       else invalid('expected a user name without spaces, :, @ or quotes');
+      break;
+    case 'authuser':
+      if (/^[^\s"]+$/.test(v)) draft.authuser = v;
+      else invalid('expected a user name without spaces or quotes');
       break;
     case 'callerid': {
       if (v.toLowerCase() === 'asreceived') break;

@@ -52,7 +52,7 @@ export class Bridge {
     readonly b: BridgeableChannel,
     private readonly factory: RelayFactory = createJsRelay,
     /** Stays up when the other leg hangs up (Dial's `g` option: the caller continues in the dialplan). */
-    private readonly keep?: BridgeableChannel,
+    private keep?: BridgeableChannel,
   ) {
     this.currentRelay = a.rtp && b.rtp ? factory(a.rtp, b.rtp) : undefined;
     a.bridgedTo = b.name;
@@ -61,6 +61,16 @@ export class Bridge {
     bridges.set(b, this);
     a.onHangup((cause) => this.end(b, cause));
     b.onHangup((cause) => this.end(a, cause));
+  }
+
+  /**
+   * Changes the leg that stays up when the other hangs up (an attended transfer by DTMF keeps
+   * the transferee for its target when the transferer hangs up); returns the previous one.
+   */
+  keepUp(leg: BridgeableChannel | undefined): BridgeableChannel | undefined {
+    const was = this.keep;
+    this.keep = leg;
+    return was;
   }
 
   /** Whether the bridge is over (a leg hung up, or it was released). */

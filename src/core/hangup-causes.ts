@@ -59,7 +59,9 @@ export function causeForSipStatus(status: number): HangupCause {
     case 480:
     case 487:
       return HANGUP_CAUSES.NO_ANSWER;
+    case 401: // a challenge we could not (or no longer) answer: refused, as RFC 3398 maps it
     case 403:
+    case 407:
     case 603:
       return HANGUP_CAUSES.CALL_REJECTED;
     case 488:

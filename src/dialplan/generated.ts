@@ -10,6 +10,7 @@
  */
 import type { PbxConfig } from '../config/index.ts';
 import { findMailbox } from '../config/voicemail-model.ts';
+import { featuresOf } from '../config/features-model.ts';
 
 export const GENERATED_FILE = '(pbx.conf phones)';
 export const GENERATED_CONTEXT = 'pbx-phones';
@@ -34,6 +35,7 @@ export function generatedDialplanText(config: PbxConfig, withPhonesContext: bool
   }
   lines.push(`exten => ${ECHO_TEST_EXTENSION},1,Answer()`, ` same => n,Echo()`, ` same => n,Hangup()`);
   if (config.voicemail) lines.push(...checkMessages(config));
+  lines.push(...pickupAndParking(config));
   if (withPhonesContext) lines.push('', '[phones]', `include => ${GENERATED_CONTEXT}`);
   return `${lines.join('\n')}\n`;
 }
@@ -94,5 +96,20 @@ function checkMessages(config: PbxConfig): string[] {
     `exten => ${ANY_MAILBOX_EXTENSION},1,VoiceMailMain()`,
     ' same => n,Hangup()',
   );
+  return lines;
+}
+
+/**
+ * features.conf: `pickupexten` (*8) picks up a ringing phone of the caller's pickup groups, and
+ * the phones reach the parking lot through `include => parkedcalls`. The parking context holds
+ * `parkext` => Park() and one ParkedCall(space) per space, as res_features registers them; an
+ * Asterisk user's own contexts `include => parkedcalls` the same way. Pickup is a dialplan
+ * extension here (chan_sip matches pickupexten before the dialplan) so `dialplan show` lists it
+ * and a user's extensions.conf can override it.
+ */
+function pickupAndParking(config: PbxConfig): string[] {
+  const f = featuresOf(config);
+  const lines = [`exten => ${f.pickupexten},1,Pickup()`, ' same => n,Hangup()', `include => ${f.parkingContext}`, '', `[${f.parkingContext}]`, `exten => ${f.parkext},1,Park()`];
+  for (let space = f.parkpos.first; space <= f.parkpos.last; space++) lines.push(`exten => ${space},1,ParkedCall(${space})`);
   return lines;
 }

@@ -71,8 +71,11 @@ export interface NativeTonePart {
 }
 
 export interface NativeToneDef {
-  /** dialrecall: stutter dial tone (indications.conf's name), played for message waiting. */
-  name: 'dial' | 'dialrecall' | 'ringback' | 'busy' | 'congestion';
+  /**
+   * dialrecall: stutter dial tone (indications.conf's name), played for message waiting;
+   * callwaiting: the call-waiting beep, played only by callWaiting() (never classified).
+   */
+  name: 'dial' | 'dialrecall' | 'ringback' | 'busy' | 'congestion' | 'callwaiting';
   parts: NativeTonePart[];
 }
 
@@ -160,6 +163,10 @@ export interface NativeSimPortStatus {
   callerAbsence?: NativeCidAbsence | '';
   /** Phone: its message waiting lamp as set by FSK VMWI ('' when none received); absent from older addons. */
   vmwi?: 'on' | 'off' | '';
+  /** Phone off hook: the frequencies it hears ('600+1000', 50 Hz steps; '' for none). */
+  tones?: string;
+  /** Phone: call-waiting CAS alerts it heard (and acknowledged). */
+  alerts?: number;
 }
 
 export interface NativeLineStats {
@@ -207,9 +214,15 @@ export interface NativeLineEngine {
   /** FXO: dial DTMF natively; a dialComplete event follows. */
   dial(port: number, digits: string): void;
   /** Plays the country's tone natively over JS's audio until replaced, stopped (null) or on-hook. */
-  playTone(port: number, tone: NativeToneDef['name'] | null): void;
+  playTone(port: number, tone: Exclude<NativeToneDef['name'], 'callwaiting'> | null): void;
   /** FXS: FSK VMWI (message waiting lamp on/off) to the on-hook phone; absent from addons built before it. */
   setMessageWaiting?(port: number, on: boolean): void;
+  /**
+   * FXS: call waiting to the off-hook phone: the country's beep, then (FSK lines, with a number,
+   * name or reason) the CAS alert and, once the phone acknowledges with DTMF D/A, a type II
+   * caller-ID spill; `on = false` stops it. Absent from addons built before it.
+   */
+  callWaiting?(port: number, on: boolean, number?: string, name?: string, absence?: NativeCidAbsence): void;
   sim(command: NativeSimCommand): void;
   simShow(): NativeSimPortStatus[];
   stats(): NativeLineStats;

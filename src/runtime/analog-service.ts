@@ -14,7 +14,7 @@ import type { Logger } from '../log/index.ts';
 import type { MediaClock } from '../media/clock.ts';
 import { AnalogEngine, lineBindingOf, type AnalogPortOptions } from '../analog/engine.ts';
 import type { ChannelRegistry } from '../core/channel-registry.ts';
-import { DahdiDriver } from '../channels/dahdi-driver.ts';
+import { DahdiDriver, type DahdiFeatures } from '../channels/dahdi-driver.ts';
 import type { DahdiChannel } from '../channels/dahdi-channel.ts';
 
 export interface AnalogServiceDeps {
@@ -31,6 +31,8 @@ export interface AnalogServiceDeps {
   binding?: Pick<NativeBinding, 'createLineEngine'>;
   /** dahdi: the channel device (default /dev/dahdi/channel). */
   devicePath?: string;
+  /** A phone's flash: three-way calls and transfer (runtime/analog-calls.ts); absent: flash holds. */
+  features?: DahdiFeatures;
 }
 
 /** The chan_dahdi.conf settings of a port the engine applies itself (undefined: none). */
@@ -90,6 +92,7 @@ export class AnalogService {
       match: d.match,
       exists: d.exists,
       route: d.route,
+      ...(d.features ? { features: d.features } : {}),
     });
     try {
       engine.start();

@@ -30,6 +30,9 @@ import { GENERATED_FILE, generatedDialplanText } from '../dialplan/generated.ts'
 import { parseConfText } from '../config/conf-parser.ts';
 import type { VoicemailRuntime } from '../apps/voicemail/runtime.ts';
 import type { MusicOnHold } from '../apps/moh/moh-service.ts';
+import type { ParkingLot } from '../apps/parking/parking-lot.ts';
+import type { PickupService } from '../apps/pickup.ts';
+import { featuresOf } from '../config/features-model.ts';
 
 export const EXTENSIONS_CONF = 'extensions.conf';
 
@@ -48,6 +51,10 @@ export interface DialplanServiceOptions {
   voicemail?: () => VoicemailRuntime | undefined;
   /** Music on hold for MusicOnHold(), Dial's m and hold (absent: they play nothing). */
   moh?: MusicOnHold;
+  /** Call parking for Park()/ParkedCall() (absent: they fail). */
+  parking?: () => ParkingLot | undefined;
+  /** Call pickup for Pickup() and Dial's ringing legs (absent: nothing can be picked up). */
+  pickup?: () => PickupService | undefined;
 }
 
 interface Active {
@@ -95,6 +102,10 @@ export class DialplanService {
       ...(o.dahdi ? { dahdi: o.dahdi } : {}),
       ...(o.voicemail ? { voicemail: o.voicemail } : {}),
       ...(o.moh ? { moh: o.moh } : {}),
+      ...(o.parking ? { parking: o.parking } : {}),
+      ...(o.pickup ? { pickup: o.pickup } : {}),
+      features: () => featuresOf(o.config()),
+      redirect: (ch, to) => this.redirect(ch, to),
       peerMusic: (peer) => {
         const p = o.config().peers.get(peer);
         return p ? { ...(p.musicclass ? { musicclass: p.musicclass } : {}), ...(p.mohsuggest ? { mohsuggest: p.mohsuggest } : {}), ...(p.mohinterpret ? { mohinterpret: p.mohinterpret } : {}) } : undefined;

@@ -37,6 +37,8 @@ import { registerChannelCommands } from '../cli/commands/channels.ts';
 import { PortAllocator } from '../rtp/ports.ts';
 // analog (issue 5): pbx.conf [analog] -> line engine + DAHDI channel driver, sim/dahdi commands.
 import { AnalogService } from './analog-service.ts';
+import { analogFeatures } from './analog-calls.ts';
+import { heldMusicClass } from '../apps/moh/music-class.ts';
 import { registerAnalogCommands } from '../cli/commands/analog.ts';
 import { registerVoicemailCommands } from '../cli/commands/voicemail.ts';
 // voicemail (issue 12): the spool, VoiceMail()/VoiceMailMain's runtime, the RAM warning at boot.
@@ -44,6 +46,20 @@ import { VoicemailService } from './voicemail-service.ts';
 import { registerVoicemailMailCommands } from '../cli/commands/voicemail-mail.ts';
 // MWI (issue 12): message-summary NOTIFY to phones with mailbox=, unsolicited and on SUBSCRIBE.
 import { MwiService, subscribeAuthenticator } from './mwi-service.ts';
+// transfers (issue 13): SIP REFER (blind, attended), INVITE with Replaces.
+import { TransferService } from './transfer-service.ts';
+// trunks (issue 13): sip.conf register => lines, kept registered at the providers.
+import { RegistrationService } from './registration-service.ts';
+import { TrunkDns } from './trunk-dns.ts';
+// parking and pickup (issue 13): features.conf lot, Park()/ParkedCall(), *8 / Pickup().
+import { ParkingLot } from '../apps/parking/parking-lot.ts';
+import { promptPlayer } from '../apps/parking/prompts.ts';
+import { transferParking } from '../apps/parking/service.ts';
+import type { ParkingService } from '../apps/parking/types.ts';
+import { PickupRegistry, configCallGroups, type PickupService } from '../apps/pickup.ts';
+import { channelMusicClass, classSource } from '../apps/moh/music-class.ts';
+import { featuresOf } from '../config/features-model.ts';
+import { registerParkingCommands } from '../cli/commands/parking.ts';
 
 export interface PbxStartOptions {
   source: ConfigSource;
@@ -67,6 +83,8 @@ export class Pbx {
   readonly media: MediaClockChoice;
   /** calls (issue 3): the SIP channel driver; INVITEs go to it. */
   calls?: SipDriver;
+  /** trunks (issue 13): DNS of static-host peers, externhost. */
+  trunkDns?: TrunkDns;
   /** dialplan (issue 4): what inbound channels run through. */
   dialplan?: DialplanService;
   /** Music on hold (issue 12): one shared stream per musiconhold.conf class. */
@@ -77,6 +95,13 @@ export class Pbx {
   mwi?: MwiService;
   /** voicemail (issue 12): the spool (`voicemail.spool`), the config in force, the login guard. */
   voicemail?: VoicemailService;
+  /** Outbound registrations (issue 13): `register =>` lines, `sip show registry`. */
+  outbound?: RegistrationService;
+  /** Call parking (issue 13): the lot, and the service a transfer to parkext parks through. */
+  parking?: ParkingLot;
+  parkingService?: ParkingService;
+  /** Call pickup (issue 13): Dial's ringing legs and the call/pickup groups. */
+  pickup?: PickupService;
 
   private constructor(
     readonly version: string,
@@ -152,6 +177,8 @@ export class Pbx {
       log: levelLog(regLog),
       onChange: (e) => self?.onRegistration(e),
     });
+    // trunks (issue 13): RFC 3263 lookups for trunks named by DNS, externip/externhost.
+    const trunkDns = new TrunkDns({ clock, config: () => self?.config ?? config, log: sipLog });
     let stack: SipStack;
     try {
       stack = await SipStack.start({
@@ -162,8 +189,11 @@ export class Pbx {
         userAgent: general.useragent,
         isBanned: (addr) => bans.isBanned(addr),
         onDebug: (line) => self?.emitDebug(line),
+        external: () => trunkDns.external(),
+        localnets: () => (self?.config ?? config).sip.localnet,
       });
     } catch (e) {
+      trunkDns.close();
       registrar.close();
       core.error(`cannot listen for SIP on ${config.system.sip.host}:${config.system.sip.port}: ${(e as Error).message}`);
       await log.close();
@@ -211,8 +241,26 @@ export class Pbx {
       dahdi: () => pbx.analog?.driver,
       voicemail: () => pbx.voicemail,
       moh: pbx.moh,
+      parking: () => pbx.parking,
+      pickup: () => pbx.pickup,
     });
     pbx.dialplan = dialplan;
+    // ---- parking and pickup (issue 13)
+    const parkLog = log.child('features');
+    const moh = pbx.moh;
+    pbx.parking = new ParkingLot({
+      features: () => featuresOf(pbx.config),
+      clock,
+      play: promptPlayer({ sounds: dialplan.sounds, clock: pbx.media.clock, log: (m) => parkLog.verbose(3, m) }),
+      music: (ch, parkedClass) => classSource(moh, moh.resolve(parkedClass || undefined, channelMusicClass(ch), 'default')),
+      log: (m) => parkLog.verbose(3, m),
+    });
+    pbx.parkingService = transferParking(pbx.parking, (ch) => {
+      const f = featuresOf(pbx.config);
+      dialplan.redirect(ch, { context: f.parkingContext, exten: f.parkext, priority: 1 }).catch((e: unknown) => dialplanLog.error(`dialplan of ${ch.name} failed: ${e instanceof Error ? e.message : String(e)}`));
+    });
+    pbx.pickup = { registry: new PickupRegistry(), ...configCallGroups(() => pbx.config) };
+    registerParkingCommands(pbx.commands, () => pbx.parking, () => clock.now());
     dialplan.load(config);
     registerDialplanCommands(pbx.commands, {
       dialplan: () => dialplan.dialplan,
@@ -223,6 +271,17 @@ export class Pbx {
     registerDatabaseCommands(pbx.commands, dialplan.db);
     // ---- calls (issue 3): INVITE -> SIP channel driver -> dialplan.
     const callLog = log.child('channels');
+    const transfers = new TransferService({
+      config: () => pbx.config,
+      sip: () => pbx.calls,
+      exists: (context, exten, callerId) => dialplan.exists(context, exten, callerId),
+      redirect: (ch, to) => dialplan.redirect(ch, to),
+      parking: () => pbx.parkingService,
+      mediaClock: pbx.media.clock,
+      moh: pbx.moh,
+      log: callLog,
+    });
+    stack.handle('REFER', (tx, req) => transfers.outOfDialog(tx, req, (t, res) => stack.respond(t, res)));
     const calls = new SipDriver({
       clock,
       config: () => pbx.config,
@@ -236,8 +295,16 @@ export class Pbx {
         dialplan.run(ch).catch((e: unknown) => dialplanLog.error(`dialplan of ${ch.name} failed: ${e instanceof Error ? e.message : String(e)}`));
       },
       exists: (context, exten, callerId) => dialplan.exists(context, exten, callerId),
+      locate: (peer) => trunkDns.locate(peer),
+      peerAddresses: (peer) => trunkDns.addresses(peer),
+      // transfers (issue 13): REFER and INVITE with Replaces go to the transfer service.
+      refer: (ch, r) => transfers.refer(ch, r),
+      replaces: (ch, replaced) => transfers.replaces(ch, replaced),
     });
     pbx.calls = calls;
+    pbx.trunkDns = trunkDns;
+    void trunkDns.warm();
+    pbx.onStop(() => trunkDns.close());
     stack.handle('INVITE', (tx, req, source) => calls.handleInvite(tx, req, source));
     registerChannelCommands(pbx.commands, calls.channels, () => clock.now());
     // ---- end calls
@@ -256,6 +323,12 @@ export class Pbx {
         route: (ch) => {
           dialplan.run(ch).catch((e: unknown) => dialplanLog.error(`dialplan of ${ch.name} failed: ${e instanceof Error ? e.message : String(e)}`));
         },
+        // issue 13: flash -> three-way call on the mixer, hang up -> transfer.
+        features: analogFeatures({
+          mediaClock: pbx.media.clock,
+          holdMusic: (_holder, held) => (pbx.moh ? classSource(pbx.moh, heldMusicClass(pbx.moh, held, undefined, undefined)) : undefined),
+          log: (m) => analogLog.verbose(3, m),
+        }),
       });
       if (typeof started === 'string') analogLog.error(`[analog] ports are disabled: ${started}`);
       else {
@@ -292,6 +365,10 @@ export class Pbx {
     else mwiLog.verbose(3, 'MWI: voicemail is not running; mailboxes report no messages');
     stack.handle('SUBSCRIBE', (tx, req, source) => mwi.handleSubscribe(tx, req, stack.sourceOf(req, source)));
     // ---- end MWI
+    // ---- outbound registration (issue 13)
+    pbx.outbound = new RegistrationService({ clock, stack, config: () => pbx.config, log: log.child('registry'), userAgent: general.useragent });
+    pbx.outbound.apply(config);
+    // ---- end outbound registration
     try {
       pbx.control = await ControlServer.listen(config.system.control, {
         registry: pbx.commands,
@@ -348,7 +425,13 @@ export class Pbx {
     const dropped = this.registrar.reconcile();
     if (dropped) notes.push(`${dropped} registrations of removed or static peers dropped`);
     this.watchQualify();
+    this.trunkDns?.reconfigure();
+    void this.trunkDns?.warm();
     this.mwi?.reconcile();
+    const regs = this.outbound?.apply(next);
+    if (regs && (regs.added || regs.removed || regs.restarted)) {
+      notes.push(`outbound registrations: ${regs.added} added, ${regs.removed} removed, ${regs.restarted} restarted, ${regs.kept} kept`);
+    }
     this.voicemail?.mail?.reloaded(); // a corrected smarthost gets a try now, not after the backoff
     await this.log.reconfigure(loggerOptions(next, this.log.stats().stdout, this.log.getVerbose()));
     core.notice(`configuration reloaded: ${next.peers.size} peers`);
@@ -386,8 +469,12 @@ export class Pbx {
     const peer = this.config.peers.get(name);
     if (!peer) return undefined;
     if (peer.host === 'dynamic') return targetFromBindings(this.registrar.lookup(name));
-    if (!isIpAddress(peer.host)) return undefined;
     const port = peer.port ?? 5060;
+    if (!isIpAddress(peer.host)) {
+      // A trunk named by DNS is pinged where RFC 3263 last located it (an SRV port included).
+      const reach = this.trunkDns?.endpoint(peer);
+      return reach ? { uri: `sip:${name}@${peer.host}${peer.port !== undefined ? `:${port}` : ''}`, reach } : undefined;
+    }
     return { uri: `sip:${name}@${peer.host}:${port}`, reach: { protocol: 'UDP', address: peer.host, port } };
   }
 
@@ -433,6 +520,7 @@ export class Pbx {
       this.mwi?.close();
       this.voicemail?.close(); // the mail queue stops; queued mails stay on disk
       this.qualify.close();
+      await this.outbound?.stop(); // un-REGISTER at the providers while the transports still run
       await this.stack.close();
       this.registrar.close();
       await this.log.close();

@@ -16,6 +16,7 @@ import { UdpTransport } from './transport/udp.ts';
 import type { Endpoint, ReceivedMessage, SipTransport, TransportEvents } from './transport/types.ts';
 import { extractResponseHeaders } from './bad-request.ts';
 import { DialogLayer } from './dialog/dialog-layer.ts';
+import { advertisedFor, type ExternalAddress } from './transport/localnet.ts';
 
 export interface StackLog {
   error(msg: string): void;
@@ -46,10 +47,16 @@ export interface SipStackOptions {
   isBanned?: (address: string) => boolean;
   /** Full messages for `sip set debug`. */
   onDebug?: (line: string) => void;
+  /**
+   * sip.conf externip/externhost and localnet (read at each send, so reload and externhost
+   * refreshes apply): destinations outside every localnet see the external address.
+   */
+  external?: () => ExternalAddress | undefined;
+  localnets?: () => readonly string[];
 }
 
 /** Methods the PBX answers in this release (sent in Allow). */
-const ALLOW = 'REGISTER, OPTIONS, ACK, CANCEL, BYE, INVITE, SUBSCRIBE';
+const ALLOW = 'REGISTER, OPTIONS, ACK, CANCEL, BYE, INVITE, SUBSCRIBE, REFER';
 
 export class SipStack {
   readonly transactions: TransactionLayer;
@@ -121,9 +128,10 @@ export class SipStack {
     return this.packetSource.get(req) ?? fallback;
   }
 
-  /** Address and port to put in our own Via/Contact/From when sending to dest. */
+  /** Address and port to put in our own Via/Contact/From/SDP when sending to dest. */
   advertise(dest: Endpoint): { host: string; port: number } {
-    return { host: advertisedAddress(this.opts.host, dest.address), port: this.local.port };
+    const local = { host: advertisedAddress(this.opts.host, dest.address), port: this.local.port };
+    return advertisedFor(dest.address, local, this.opts.external?.(), this.opts.localnets?.() ?? []);
   }
 
   /** Sends OPTIONS to a contact; resolves with the final status, 'timeout' or 'error'. */

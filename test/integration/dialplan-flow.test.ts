@@ -49,8 +49,8 @@ exten => 511,1,GosubIf($[1=2]?sub-result,s,1:sub-other,s,1)
  same => n,Set(DB(test/gosub)=\${RESULT})
  same => n,Hangup()
 
-exten => 700,1,Goto(700,1)
-exten => 701,1,While($[1=1])
+exten => 790,1,Goto(790,1)
+exten => 791,1,While($[1=1])
  same => n,Set(I=$[\${I}+1])
  same => n,EndWhile()
 
@@ -156,18 +156,18 @@ describe('dialplan: time conditions, subroutines and bad input over SIP', () => 
 
   test('a runaway Goto loop is stopped by the step limit: the caller gets a final response, the error is logged, the next call works', async () => {
     pbx.rx('database deltree test');
-    const final = await callFinal(alice, '700', 30_000);
+    const final = await callFinal(alice, '790', 30_000);
     assert.ok(statusOf(final) >= 300, `the looping call was ended (${final.first})`);
     // Found through the include, the extension runs in the caller's context (phones), as in Asterisk.
-    await pbx.waitFor(/ERROR\[\d+\].*ran 2500 dialplan priorities without waiting \(at 700@phones:1\): runaway loop stopped/, 5000);
+    await pbx.waitFor(/ERROR\[\d+\].*ran 2500 dialplan priorities without waiting \(at 790@phones:1\): runaway loop stopped/, 5000);
     assert.match(pbx.rx('core show channels'), /^0 active channels/m);
     assert.equal(await run('501', 'time'), 'open', 'the PBX still serves the next call');
   });
 
   test('a runaway While loop is stopped the same way', async () => {
-    const final = await callFinal(alice, '701', 30_000);
+    const final = await callFinal(alice, '791', 30_000);
     assert.ok(statusOf(final) >= 300, `the looping call was ended (${final.first})`);
-    await pbx.waitFor(/ERROR\[\d+\].*without waiting \(at 701@phones:\d\): runaway loop stopped/, 5000);
+    await pbx.waitFor(/ERROR\[\d+\].*without waiting \(at 791@phones:\d\): runaway loop stopped/, 5000);
     assert.equal(await run('501', 'time'), 'open', 'the PBX still serves the next call');
   });
 
@@ -195,7 +195,7 @@ describe('dialplan: time conditions, subroutines and bad input over SIP', () => 
   test('dialplan reload and reload refuse a broken extensions.conf with file:line reasons and keep the running dialplan', async () => {
     const shownBefore = pbx.rx('dialplan show tests');
     assert.match(shownBefore, /'501' =>/);
-    const broken = GOOD.replace('exten => 700,1,Goto(700,1)', ['exten => 700,1,Goto(700,1)', 'exten => 800,1,Playbak(hello-world)', 'exten => 801,1,Set(X=$[1+(2)'].join('\n'));
+    const broken = GOOD.replace('exten => 790,1,Goto(790,1)', ['exten => 790,1,Goto(790,1)', 'exten => 800,1,Playbak(hello-world)', 'exten => 801,1,Set(X=$[1+(2)'].join('\n'));
     const lineOf = (needle: string): number => broken.split('\n').findIndex((l) => l.includes(needle)) + 1;
     writeFileSync(join(pbx.dir, 'extensions.conf'), broken);
 

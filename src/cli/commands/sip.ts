@@ -1,6 +1,7 @@
 import type { Pbx } from '../../runtime/pbx.ts';
 import type { SipPeer } from '../../config/index.ts';
 import type { Binding } from '../../sip/registrar/binding.ts';
+import type { RegistryRow } from '../../sip/registration/outbound-registry.ts';
 import { CommandError, type CommandRegistry } from '../registry.ts';
 import { isoTime, table } from './format.ts';
 import { isIpAddress } from '../../platform/net.ts';
@@ -15,7 +16,31 @@ function peerNames(pbx: Pbx): string[] {
   return [...pbx.config.peers.keys()].sort();
 }
 
-/** sip show peers|peer|registrations|bans|stats, sip set debug, sip unban, sip qualify peer. */
+/**
+ * `sip show registry` in chan_sip's fixed columns: Host (39), dnsmgr (6), Username (12), Refresh
+ * (8, right-aligned), State (20), Reg.Time (the last 2xx, local time).
+ */
+export function registryTable(rows: RegistryRow[]): string {
+  const line = (host: string, dns: string, user: string, refresh: string, state: string, time: string): string =>
+    `${host.slice(0, 39).padEnd(39)} ${dns.slice(0, 6).padEnd(6)} ${user.slice(0, 12).padEnd(12)} ${refresh.slice(0, 8).padStart(8)} ${state.slice(0, 20).padEnd(20)} ${time}`.trimEnd();
+  const out = [line('Host', 'dnsmgr', 'Username', 'Refresh', 'State', 'Reg.Time')];
+  for (const r of rows) {
+    out.push(line(r.host, r.dnsmgr ? 'Y' : 'N', r.username, String(r.refresh), r.state, r.registeredAt === undefined ? '' : regTime(r.registeredAt)));
+  }
+  out.push(`${rows.length} SIP registrations.`);
+  return out.join('\n');
+}
+
+/** `Mon, 07 Dec 2026 17:41:09`, as chan_sip prints Reg.Time. */
+function regTime(wallMs: number): string {
+  const d = new Date(wallMs);
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${days[d.getDay()]}, ${two(d.getDate())} ${months[d.getMonth()]} ${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** sip show peers|peer|registrations|registry|bans|stats, sip set debug, sip unban, sip qualify peer. */
 export function registerSipCommands(r: CommandRegistry, pbx: Pbx): void {
   r.add({
     words: ['sip', 'show', 'peers'],
@@ -97,6 +122,12 @@ export function registerSipCommands(r: CommandRegistry, pbx: Pbx): void {
       ]);
       return `${table(['Peer', 'Contact', 'Reached at', 'Expires', 'User-Agent'], rows)}\n${all.length} registered contacts`;
     },
+  });
+  r.add({
+    words: ['sip', 'show', 'registry'],
+    usage: 'sip show registry',
+    summary: 'List outbound registrations (sip.conf register =>) and their state',
+    run: () => registryTable(pbx.outbound?.rows() ?? []),
   });
   r.add({
     words: ['sip', 'set', 'debug'],

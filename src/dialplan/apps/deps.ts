@@ -13,6 +13,9 @@ import type { PeerMusic } from '../../apps/moh/music-class.ts';
 import type { AstDb, DialplanChannel, FunctionEnv, TimeSpec } from '../types.ts';
 import type { DialplanLog } from '../exec/deps.ts';
 import type { VoicemailRuntime } from '../../apps/voicemail/runtime.ts';
+import type { ParkingLot } from '../../apps/parking/parking-lot.ts';
+import type { PickupService } from '../../apps/pickup.ts';
+import type { FeaturesConfig } from '../../config/features-model.ts';
 
 export interface ApplicationDeps {
   clock: Clock;
@@ -47,4 +50,15 @@ export interface ApplicationDeps {
   playTone?(channel: DialplanChannel, tone: 'busy' | 'congestion'): () => void;
   /** Voicemail (VoiceMail, MailboxExists, HasVoicemail); undefined: they report FAILED. */
   voicemail?(): VoicemailRuntime | undefined;
+  /** Call parking (Park, ParkedCall); undefined: they fail. */
+  parking?(): ParkingLot | undefined;
+  /** Call pickup (Pickup, Dial's ringing legs); undefined: nothing can be picked up. */
+  pickup?(): PickupService | undefined;
+  /** features.conf in force (parking times, courtesytone); default Asterisk's defaults. */
+  features?(): FeaturesConfig;
+  /**
+   * Sends a channel to a dialplan position (a transfer by DTMF): one running the dialplan goes
+   * there when its application returns, any other starts a run (DialplanService.redirect).
+   */
+  redirect?(channel: DialplanChannel, to: { context: string; exten: string; priority: number }): Promise<void>;
 }

@@ -2,17 +2,20 @@
  * Dial() as a dialplan application over apps/dial.ts: parses `Dial(SIP/2000&SIP/2001,20,r)`,
  * `Dial(SIP/trunk/5551234)` and `Dial(SIP/5551234@trunk)`, the timeout and the options we honour
  * (r ringback, m(class) music on hold instead of ringback, g continue after the callee hangs up;
- * t, T and the others are accepted and ignored). After a failure the dialplan continues (with
+ * t/T transfer, h/H disconnect, k/K park by DTMF (dial-features.ts); the others are accepted and
+ * ignored). After a failure the dialplan continues (with
  * the 1.4 n+101 jump on BUSY when that priority exists); after an answered call it ends, unless
  * `g` and the caller is still there. Inheritable variables (`_X`, `__X`) go to every leg.
  */
 import { SipChannel } from '../../channels/sip-channel.ts';
 import { DahdiChannel } from '../../channels/dahdi-channel.ts';
 import { dial, type DialTarget } from '../../apps/dial.ts';
+import type { PickupRegistry } from '../../apps/pickup.ts';
 import { parseAppOptions } from '../../apps/app-options.ts';
 import type { AppResult, DialplanApplication, DialplanChannel } from '../types.ts';
 import type { ApplicationDeps } from './deps.ts';
 import { jumpPlus101 } from './database.ts';
+import { dialFeatures } from './dial-features.ts';
 import { inheritVariables } from '../expr/variables.ts';
 import { channelMusicClass, classSource, heldMusicClass, setChannelMusicClass } from '../../apps/moh/music-class.ts';
 
@@ -78,7 +81,7 @@ export function dialApplication(deps: ApplicationDeps): DialplanApplication {
       'This application will place calls to one or more specified channels. As soon as one of the requested channels answers, the originating channel will be answered, if it has not already been answered. These two channels will then be active in a bridged call. All other channels that were requested will then be hung up.',
       'Unless there is a timeout specified, the Dial application will wait indefinitely until one of the called channels answers, the user hangs up, or if all of the called channels are busy or unavailable. Dialplan executing will continue if no requested channels can be called, or if the timeout expires. This application will report normal termination if the originating channel hangs up, or if the call is bridged and either of the parties in the bridge ends the call.',
       'Resources: SIP/peer, SIP/peer/number, SIP/number@peer, DAHDI/port (an FXS phone), DAHDI/port/number and DAHDI/gGROUP/number (an FXO line; Zap/ is accepted as the old name). This application sets DIALSTATUS (CHANUNAVAIL, CONGESTION, NOANSWER, BUSY, ANSWER, CANCEL), DIALEDTIME and ANSWEREDTIME. When DIALSTATUS is BUSY and priority n+101 exists, the channel continues there (the Asterisk 1.4 habit).',
-      'Options: r - indicate ringing to the calling party; m([class]) - provide music on hold (the class set on the channel, else default) to the calling party until a requested channel answers, instead of ringing; g - proceed with dialplan execution at the next priority if the destination channel hangs up. t, T and the other Asterisk options are accepted and have no effect.',
+      'Options: r - indicate ringing to the calling party; m([class]) - provide music on hold (the class set on the channel, else default) to the calling party until a requested channel answers, instead of ringing; g - proceed with dialplan execution at the next priority if the destination channel hangs up; t / T - allow the called / calling party to transfer by DTMF (features.conf blindxfer #, atxfer *2); h / H - allow the called / calling party to hang up by DTMF (disconnect *0); k / K - allow the called / calling party to park the call by DTMF (parkcall). The other Asterisk options are accepted and have no effect.',
     ].join('\n\n'),
     async run(ctx): Promise<AppResult> {
       const ch = ctx.channel;
@@ -103,6 +106,7 @@ export function dialApplication(deps: ApplicationDeps): DialplanApplication {
       const music = o.has('m') && moh ? classSource(moh, moh.resolve(channelMusicClass(ch), deps.peerMusic?.(peerOf(ch) ?? '')?.mohinterpret, deps.peerMusic?.(peerOf(ch) ?? '')?.musicclass)) : undefined;
       if (o.has('m') && !music) ctx.log('notice', 'Dial: no music on hold class to play (m); indicating ringing instead');
       const keepCaller = o.has('g');
+      const features = dialFeatures(ctx, deps, o, moh ? (holder, held) => classSource(moh, heldMusicClass(moh, held, deps.peerMusic?.(peerOf(held) ?? ''), deps.peerMusic?.(peerOf(holder) ?? ''))) : undefined);
       const dialing = dial(ch, reachable, driver, {
         clock: deps.clock,
         ...(dahdi ? { dahdi } : {}),
@@ -117,6 +121,9 @@ export function dialApplication(deps: ApplicationDeps): DialplanApplication {
             }
           : {}),
         continueOnCalleeHangup: keepCaller,
+        // t/T, h/H, k/K: in-call DTMF features (transfer, disconnect, park) once answered.
+        ...(features ? { features } : {}),
+        ...pickupOf(deps),
         onLeg: (leg) => {
           (deps.inheritVariables ?? inheritVariablesDefault)(ch, leg);
           // app_dial gives each new leg the caller's music class (what it hears when held).
@@ -140,4 +147,10 @@ export function dialApplication(deps: ApplicationDeps): DialplanApplication {
 /** The sip.conf peer of a SIP channel (its music settings apply); analog legs have none. */
 function peerOf(ch: SipChannel | DahdiChannel): string | undefined {
   return ch instanceof SipChannel ? ch.peer : undefined;
+}
+
+/** Dial lists its ringing legs for call pickup when pickup runs. */
+function pickupOf(deps: ApplicationDeps): { pickup?: PickupRegistry } {
+  const p = deps.pickup?.();
+  return p ? { pickup: p.registry } : {};
 }

@@ -16,6 +16,8 @@ import { execApplications } from './exec.ts';
 import { gotoApplications } from './goto.ts';
 import { mediaApplications, playTone, type MediaAppDeps } from './media-index.ts';
 import { musicOnHoldApplications } from './music-on-hold.ts';
+import { parkingApplications } from './parking.ts';
+import { pickupApplications } from './pickup.ts';
 import { subroutineApplications } from './subroutines.ts';
 import { systemApplications } from './system.ts';
 import { unavailableApplications } from './unavailable.ts';
@@ -87,6 +89,8 @@ export function createApplicationRegistry(deps: ApplicationRegistryDeps): Applic
     ...systemApplications(appDeps),
     dialApplication(appDeps),
     ...musicOnHoldApplications(appDeps),
+    ...parkingApplications(appDeps),
+    ...pickupApplications(appDeps),
     ...mediaApps,
     ...voicemailApplications(appDeps, media),
     ...voicemailMainApplications(appDeps, media),

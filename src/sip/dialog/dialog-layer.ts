@@ -31,7 +31,7 @@ export interface DialogStats {
 }
 
 /** Methods answered in a dialog (Allow). */
-export const DIALOG_ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
+export const DIALOG_ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER';
 
 /**
  * The default next hop for a URI: maddr or host, the port (5060, or 5061 for sips/TLS), UDP

@@ -18,6 +18,7 @@ import { AnswerRetransmission } from './answer-retransmission.ts';
 import { TARGET_REFRESH, type Dialog } from './dialog.ts';
 import type { DialogTable } from './dialog-table.ts';
 import type { Authenticator, DialogTransactions, InDialogResult, OfferAnswer, SessionEnd, SessionHandlers } from './types.ts';
+import { handleRefer, referNotifyHeaders, SIPFRAG } from './refer.ts';
 
 /**
  * Where an INVITE session is. Both roles use one enum; each subclass allows its own moves.
@@ -273,6 +274,11 @@ export abstract class InviteSession {
           { name: 'Accept', value: SDP },
         ]);
         return;
+      case 'REFER': {
+        const answer = this.endReported ? { status: 481, reason: 'Call/Transaction Does Not Exist' } : handleRefer(req, this.handlers, (fn) => this.call(fn));
+        this.respond(tx, req, answer.status, answer.reason);
+        return;
+      }
       case 'CANCEL':
         // 9.2: a CANCEL that matched no INVITE transaction.
         this.respond(tx, req, 481, 'Call/Transaction Does Not Exist');
@@ -521,6 +527,28 @@ export abstract class InviteSession {
           resolve({ ok: false, status: err.status, reason: err.reason });
           this.dialogFailed(err.status, err.reason);
         },
+      });
+    });
+  }
+
+  /**
+   * NOTIFY for the implicit subscription of a REFER we accepted (RFC 3515 2.4.4/2.4.5): `sipfrag`
+   * is the status line of the transfer's progress (`SIP/2.0 100 Trying`, `SIP/2.0 200 OK`);
+   * `final` terminates the subscription. Resolves with the NOTIFY's final status; a 481 or
+   * timeout ends only the subscription, never the call (RFC 5057 5.2).
+   */
+  notifyRefer(id: number, sipfrag: string, final: boolean): Promise<InDialogResult> {
+    const d = this.dialog;
+    if (!d || (this.state !== SessionState.Confirmed && this.state !== SessionState.Accepted)) {
+      return Promise.resolve({ ok: false, status: 481, reason: 'Call/Transaction Does Not Exist' });
+    }
+    return new Promise((resolve) => {
+      this.sendInDialog(d, 'NOTIFY', { body: sipfrag.endsWith('\r\n') ? sipfrag : sipfrag + '\r\n', contentType: SIPFRAG, headers: referNotifyHeaders(id, final) }, {
+        onResponse: (res) => {
+          if (res.status < 200) return;
+          resolve(res.status < 300 ? { ok: true, status: res.status } : { ok: false, status: res.status, reason: res.reason });
+        },
+        onFailure: (err) => resolve({ ok: false, status: err.status, reason: err.reason }),
       });
     });
   }

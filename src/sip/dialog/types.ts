@@ -51,6 +51,20 @@ export interface SessionHandlers {
   onInfo?(body: string, contentType: string): void;
   /** The ACK for our 2xx (initial or re-INVITE) arrived; sdp when it carried the answer. */
   onAck?(sdp: string | undefined): void;
+  /**
+   * REFER in the dialog (RFC 3515): the TU's answer is sent as is (202 accepts it; the TU then
+   * reports progress with `notifyRefer`). Without this handler: 501. A REFER without exactly one
+   * Refer-To is answered 400 before it gets here.
+   */
+  onRefer?(refer: ReferRequest): { status: number; reason?: string };
+}
+
+/** A REFER received in a dialog, as the TU sees it (header values as received). */
+export interface ReferRequest {
+  referTo: string;
+  referredBy: string | undefined;
+  /** The REFER's CSeq number: the `id` of the implicit subscription's NOTIFYs (RFC 3515 2.4.6). */
+  id: number;
 }
 
 /** UAS side (RFC 3261 13.3). */

@@ -139,4 +139,27 @@ describe('FXS port signalling', () => {
     assert.equal(port.state, 'idle');
     assert.equal(calls.at(-1), 'ring 1 off');
   });
+  test('redial after a flash: dial tone and digits again in a call; resume returns to the call', () => {
+    const hung: string[] = [];
+    const { calls, dialed, port, send, dial } = setup(undefined, { onHangup: () => hung.push('hangup') });
+    send({ type: 'offhook', port: 1 });
+    dial('2001');
+    calls.length = 0;
+    port.redial();
+    assert.equal(port.state, 'dialtone');
+    assert.deepEqual(calls, ['tone 1 dial']);
+    dial('2000');
+    dial('1');
+    assert.deepEqual(dialed, ['2001', '20001'], 'the third party is dialed as a new number');
+    assert.equal(port.state, 'call');
+    port.redial();
+    dial('2');
+    port.resume();
+    assert.equal(port.state, 'call');
+    assert.equal(calls.at(-1), 'tone 1 off');
+    port.redial();
+    send({ type: 'onhook', port: 1 });
+    assert.deepEqual(hung, ['hangup'], 'hanging up while dialing a third party is reported (a held call is left)');
+    assert.equal(port.state, 'idle');
+  });
 });

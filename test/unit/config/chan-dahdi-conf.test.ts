@@ -101,6 +101,29 @@ describe('chan_dahdi.conf', () => {
     );
   });
 
+  test('phone features: threewaycalling, transfer, callwaiting, callwaitingcallerid (on unless turned off; phone ports only)', () => {
+    const c = ok(
+      [
+        '[channels]',
+        'signalling = fxo_ks',
+        'channel => 1',
+        'threewaycalling = no',
+        'transfer = no',
+        'callwaiting = no',
+        'callwaitingcallerid = no',
+        'channel => 2',
+        'signalling = fxs_ks',
+        'channel => 3',
+        '',
+      ].join('\n'),
+    );
+    const pick = (p: AnalogPortConfig) => [p.threeWayCalling, p.transfer, p.callWaiting, p.callWaitingCallerId];
+    assert.deepEqual(pick(port(c, 1)), [true, true, true, true]);
+    assert.deepEqual(pick(port(c, 2)), [false, false, false, false]);
+    assert.deepEqual(pick(port(c, 3)), [undefined, undefined, undefined, undefined]);
+    assert.equal(errorsOf('[channels]\nsignalling = fxo_ks\ncallwaiting = maybe\nchannel => 1\n').includes('chan_dahdi.conf:3:'), true);
+  });
+
   test('caller ID signalling, start, gains, echo canceller, call progress, usecallerid and hidecallerid', () => {
     const c = ok(
       [
@@ -142,13 +165,13 @@ describe('chan_dahdi.conf', () => {
   });
 
   test('real chan_dahdi keys this PBX does not act on are warnings naming file:line', () => {
-    const w = warningsOf('[trunkgroups]\ntrunkgroup => 1,24\n[channels]\nlanguage = en\nsignalling = fxo_ks\ncallwaiting = yes\nechocancel = 128,param1=32\nfoobarbaz = 1\nchannel => 1\n');
+    const w = warningsOf('[trunkgroups]\ntrunkgroup => 1,24\n[channels]\nlanguage = en\nsignalling = fxo_ks\ncanpark = yes\nechocancel = 128,param1=32\nfoobarbaz = 1\nchannel => 1\n');
     assert.equal(
       w,
       [
         "chan_dahdi.conf:2: 'trunkgroup' in [trunkgroups] is not supported (PRI/NFAS), ignored",
         "chan_dahdi.conf:4: 'language' is not supported, ignored",
-        "chan_dahdi.conf:6: 'callwaiting' is not supported, ignored",
+        "chan_dahdi.conf:6: 'canpark' is not supported, ignored",
         "chan_dahdi.conf:7: echocancel parameters 'param1=32' are not supported, ignored",
         "chan_dahdi.conf:8: unknown key 'foobarbaz', ignored",
       ].join('\n'),

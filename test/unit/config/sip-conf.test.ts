@@ -71,7 +71,18 @@ describe('sip.conf [general]', () => {
     assert.equal(g.useragent, 'Office PBX');
     assert.deepEqual(g.digestAlgorithms, ['MD5']);
     assert.deepEqual([g.authFailBanThreshold, g.banSeconds, g.nonceLifetime, g.qualifyTimeout, g.qualifyFrequency], [5, 3600, 60, 1500, 30]);
-    assert.deepEqual(g.registrations, [{ value: '4420:trunkpass@sip.example.net/4420', origin: { file: 'sip.conf', line: 15 } }]);
+    assert.deepEqual(g.registrations, [
+      {
+        text: '4420:trunkpass@sip.example.net/4420',
+        transport: 'udp',
+        user: '4420',
+        secret: 'trunkpass',
+        host: 'sip.example.net',
+        extension: '4420',
+        expiry: 600,
+        origin: { file: 'sip.conf', line: 15 },
+      },
+    ]);
   });
 
   test('[general] settings are the defaults of sip.conf peers and of pbx.conf phones', () => {

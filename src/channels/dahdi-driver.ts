@@ -17,19 +17,11 @@
  * (SUBSCRIBER_ABSENT: Dial reports CHANUNAVAIL), is unavailable to Dial() and shows Out of
  * Service until it comes back (portBack), as chan_dahdi treats a channel in alarm.
  *
- * A phone's hook flash, as chan_dahdi's analog subchannels (real, three-way, call waiting):
- *  - in a call (`threewaycalling`): the call is held (music for the other party) and the phone
- *    gets dial tone; what it dials runs in its context as a new call on the same port; flash
- *    again while that call is up: a three-way call (the runtime mixes the three); flash in the
- *    three-way call: the third party is dropped and the first call resumes; flash while still
- *    dialing or ringing: back to the held call;
- *  - hanging up with a held call and a third party (`transfer`): the two are connected (at once
- *    when the third party talks, once it answers when it rings); with only a held call: the
- *    phone rings again for it;
- *  - `callwaiting`: a call to a phone in a call beeps (with `callwaitingcallerid`, the CAS alert
- *    and a type II caller-ID spill) instead of being refused busy; flash answers it (the first
- *    call is held) and then switches between the two; hanging up rings the phone again for the
- *    one left.
+ * A phone's hook flash (hold, three-way, transfer by hanging up, call waiting) is chan_dahdi's
+ * analog subchannels: each port's calls are a PortSubchannels (dahdi-flash.ts), which decides
+ * what a flash, the phone hanging up or a call ending does with them. This driver places a
+ * waiting call instead of refusing busy when that says the phone can take one (`callwaiting`; with
+ * `callwaitingcallerid`, the CAS alert and a type II caller-ID spill).
  * Bridges and the mixer are above this layer: the runtime does those through `features`.
  */
 import type { Clock } from '../platform/clock.ts';
@@ -43,6 +35,9 @@ import { ChannelRegistry } from '../core/channel-registry.ts';
 import { HANGUP_CAUSES, type HangupCause } from '../core/hangup-causes.ts';
 import { presentationAllowed, type CallerId } from './channel.ts';
 import { DahdiChannel, PortMedia } from './dahdi-channel.ts';
+import { PortSubchannels, type DahdiFeatures } from './dahdi-flash.ts';
+
+export type { DahdiFeatures } from './dahdi-flash.ts';
 
 /** What the driver needs from the line engine (AnalogEngine has it). */
 export interface DahdiEngine {
@@ -57,20 +52,6 @@ export interface DahdiEngine {
   playTone(port: number, tone: 'dial' | 'ringback' | 'busy' | 'congestion' | null): void;
   /** FXS: alert the off-hook phone of a waiting call (beep, CAS + type II caller ID), or stop. */
   callWaiting?(port: number, on: boolean, callerNumber?: string, callerName?: string, absence?: CidAbsence): void;
-}
-
-/**
- * What a phone's flash features need from above the channel layer (the runtime wires bridges and
- * the mixer). Both calls are on the same port; each is bridged with its partner.
- */
-export interface DahdiFeatures {
-  /**
-   * Three-way: the phone (`phone`, the port's own media), `held`'s partner and `third`'s partner
-   * all hear each other. Returns the function that ends the mix, or undefined when it cannot.
-   */
-  conference(phone: PortMedia, held: DahdiChannel, third: DahdiChannel): (() => void) | undefined;
-  /** Connects `held`'s partner with `third`'s partner (both answered); false when it cannot. */
-  transfer(held: DahdiChannel, third: DahdiChannel): boolean;
 }
 
 export interface DahdiDriverOptions {
@@ -107,18 +88,8 @@ interface PortSlot {
   fxo?: FxoPort;
   /** The port's audio, shared by the calls on it (only the connected one uses it). */
   media: PortMedia;
-  /** The call the phone talks to (chan_dahdi's real subchannel). */
-  call: DahdiChannel | undefined;
-  /** The other answered call: held while the phone dials or talks to a third party, or switched away from. */
-  held: DahdiChannel | undefined;
-  /** threeway: `held` is the first call, `call` the third party; callwait: two calls, flash switches. */
-  mode: 'threeway' | 'callwait' | undefined;
-  /** A call waiting to be answered by a flash (it beeps). */
-  waiting: DahdiChannel | undefined;
-  /** Ends the three-way mix while one runs. */
-  conference: (() => void) | undefined;
-  /** The phone rings again for `call` (a held call left when it hung up). */
-  recall: boolean;
+  /** The port's calls: the one the phone talks to, and those a flash juggles. */
+  subs: PortSubchannels;
   instance: number;
   /** The port vanished (portGone) and has not come back. */
   gone: boolean;
@@ -151,15 +122,20 @@ export class DahdiDriver {
   constructor(private readonly o: DahdiDriverOptions) {
     this.channels = o.channels ?? new ChannelRegistry();
     for (const config of o.ports) {
+      const media = new PortMedia(o.engine, config.port, o.mediaClock);
       const slot: PortSlot = {
         config,
-        media: new PortMedia(o.engine, config.port, o.mediaClock),
-        call: undefined,
-        held: undefined,
-        mode: undefined,
-        waiting: undefined,
-        conference: undefined,
-        recall: false,
+        media,
+        subs: new PortSubchannels({
+          config,
+          media,
+          phone: () => slot.fxs,
+          engine: o.engine,
+          log: o.log,
+          ...(o.features ? { features: o.features } : {}),
+          ring: (callerId) => this.ringPhone(slot, callerId),
+          answered: (leg) => this.legEvents.get(leg)?.onAnswered?.(leg),
+        }),
         instance: 0,
         gone: false,
       };
@@ -174,12 +150,12 @@ export class DahdiDriver {
   ports(): { config: AnalogPortConfig; state: string; call: DahdiChannel | undefined; gone: boolean }[] {
     return [...this.slots.values()]
       .sort((a, b) => a.config.port - b.config.port)
-      .map((s) => ({ config: s.config, state: slotState(s), call: s.call ?? s.held, gone: s.gone }));
+      .map((s) => ({ config: s.config, state: s.subs.describe(s.fxs?.state ?? s.fxo?.state ?? 'idle'), call: s.subs.call ?? s.subs.held, gone: s.gone }));
   }
 
   /** The calls on a port now: the one the phone talks to, a held one, a waiting one. */
   calls(port: number): { call?: DahdiChannel; held?: DahdiChannel; waiting?: DahdiChannel; threeWay: boolean } {
-    const s = this.slots.get(port);
+    const s = this.slots.get(port)?.subs;
     return {
       ...(s?.call ? { call: s.call } : {}),
       ...(s?.held ? { held: s.held } : {}),
@@ -201,10 +177,10 @@ export class DahdiDriver {
       : [...this.slots.values()].filter((s) => portInGroup(s.config, r.group!)).sort((a, b) => a.config.port - b.config.port);
     const present = candidates.filter((s) => !s.gone);
     if (present.length === 0) return HANGUP_CAUSES.SUBSCRIBER_ABSENT;
-    const slot = present.find((s) => s.call === undefined && s.held === undefined && (s.fxs?.state ?? s.fxo?.state) === 'idle');
+    const slot = present.find((s) => s.subs.call === undefined && s.subs.held === undefined && (s.fxs?.state ?? s.fxo?.state) === 'idle');
     if (!slot) {
       const busy = r.port !== undefined ? present[0] : undefined;
-      if (busy && !r.number && this.canWait(busy)) return this.callWaiting(busy, caller, events);
+      if (busy && !r.number && busy.subs.canWait()) return this.callWaiting(busy, caller, events);
       return HANGUP_CAUSES.USER_BUSY;
     }
     if (slot.fxo && !r.number) return HANGUP_CAUSES.UNALLOCATED;
@@ -212,14 +188,13 @@ export class DahdiDriver {
     leg.application = 'AppDial';
     leg.appData = '(Outgoing Line)';
     this.legEvents.set(leg, events);
-    slot.call = leg;
+    slot.subs.call = leg;
     if (slot.fxs) {
-      const spill = phoneSpill(caller.callerId);
-      slot.fxs.ring(spill.number, spill.name, ...(spill.absence ? [spill.absence] : []));
+      this.ringPhone(slot, caller.callerId);
       leg.state = 'Ringing';
       // Report ringing after the caller has the leg in hand (like a SIP 180 arriving later).
       this.o.clock.setTimeout(() => {
-        if (slot.call === leg && leg.state === 'Ringing') events.onRinging?.(leg);
+        if (slot.subs.call === leg && leg.state === 'Ringing') events.onRinging?.(leg);
       }, 0);
     } else {
       slot.fxo!.dial(r.number!);
@@ -232,8 +207,8 @@ export class DahdiDriver {
   hangupAll(cause: HangupCause = HANGUP_CAUSES.NORMAL_CLEARING): number {
     let n = 0;
     for (const s of this.slots.values()) {
-      if (s.call) {
-        s.call.hangup(cause);
+      if (s.subs.call) {
+        s.subs.call.hangup(cause);
         n++;
       }
     }
@@ -245,19 +220,6 @@ export class DahdiDriver {
     this.offEvents();
   }
 
-  /** A phone in one answered call, with call waiting on and nothing else going on, can take a waiting call. */
-  private canWait(slot: PortSlot): boolean {
-    return (
-      slot.fxs !== undefined &&
-      slot.config.callWaiting !== false &&
-      slot.fxs.state === 'call' &&
-      slot.call?.state === 'Up' &&
-      slot.held === undefined &&
-      slot.waiting === undefined &&
-      !slot.recall
-    );
-  }
-
   /** A second call to a phone in a call: it beeps (caller ID on call waiting) until a flash answers it. */
   private callWaiting(slot: PortSlot, caller: { callerId: CallerId }, events: DahdiOutboundEvents): DahdiChannel {
     const port = slot.config.port;
@@ -266,13 +228,13 @@ export class DahdiDriver {
     leg.appData = '(Outgoing Line)';
     leg.state = 'Ringing';
     this.legEvents.set(leg, events);
-    slot.waiting = leg;
+    slot.subs.waiting = leg;
     const spill = phoneSpill(caller.callerId);
     if (slot.config.callWaitingCallerId === false) this.o.engine.callWaiting?.(port, true);
     else this.o.engine.callWaiting?.(port, true, spill.number, spill.name, ...(spill.absence ? [spill.absence] : []));
     this.o.log.verbose(3, `Call waiting on DAHDI/${port}: ${leg.name}`);
     this.o.clock.setTimeout(() => {
-      if (slot.waiting === leg && leg.state === 'Ringing') events.onRinging?.(leg);
+      if (slot.subs.waiting === leg && leg.state === 'Ringing') events.onRinging?.(leg);
     }, 0);
     return leg;
   }
@@ -284,13 +246,13 @@ export class DahdiDriver {
       this.presence(slot, ev);
       return;
     }
-    if (ev.type === 'digit' && (slot.call || slot.conference) && (slot.fxs?.state === 'call' || slot.fxo?.state === 'connected')) {
+    if (ev.type === 'digit' && (slot.subs.call || slot.subs.conference) && (slot.fxs?.state === 'call' || slot.fxo?.state === 'connected')) {
       slot.media.digit(ev.digit);
       return;
     }
     if (ev.type === 'flash' && slot.fxs && slot.fxs.state !== 'call') {
       // FxsPort passes on a flash only in a call; with a held or waiting call it matters elsewhere too.
-      if (slot.held || slot.waiting) this.flash(slot);
+      if (slot.subs.held || slot.subs.waiting) slot.subs.flash();
       return;
     }
     slot.fxs?.handle(ev);
@@ -307,9 +269,7 @@ export class DahdiDriver {
     const port = slot.config.port;
     if (gone) {
       this.o.log.warning(`Detected alarm on channel ${port}: Not Open`);
-      slot.conference?.();
-      slot.conference = undefined;
-      for (const ch of [slot.call, slot.held, slot.waiting]) ch?.finish(HANGUP_CAUSES.SUBSCRIBER_ABSENT);
+      slot.subs.endAll(HANGUP_CAUSES.SUBSCRIBER_ABSENT);
     } else {
       this.o.log.notice(`Alarm cleared on channel ${port}`);
     }
@@ -332,24 +292,24 @@ export class DahdiDriver {
       signalling: {
         answer: (c) => {
           // A call off the port (the third party of a transfer still ringing) drives nothing.
-          if (c !== slot.call) return;
+          if (c !== slot.subs.call) return;
           slot.fxo?.answer();
           this.o.engine.playTone(slot.config.port, null);
         },
         ringing: (c) => {
-          if (slot.fxs && c === slot.call) this.o.engine.playTone(slot.config.port, 'ringback');
+          if (slot.fxs && c === slot.subs.call) this.o.engine.playTone(slot.config.port, 'ringback');
         },
         hangup: (c) => {
           // Only the call the phone talks to drives the port; a held or waiting one just goes.
-          if (c === slot.call && !slot.held && !slot.waiting && !slot.conference) this.release(slot);
-          else if (c === slot.waiting) this.o.engine.callWaiting?.(slot.config.port, false);
+          if (c === slot.subs.call && !slot.subs.juggling) this.release(slot);
+          else if (c === slot.subs.waiting) this.o.engine.callWaiting?.(slot.config.port, false);
         },
       },
     });
     ch.onHangup((cause) => {
       // Every end of a call, whichever side ended it (chan_dahdi's dahdi_hangup logs them all).
       this.o.log.verbose(3, `Hungup '${ch.name}'`);
-      this.ended(slot, ch);
+      slot.subs.ended(ch);
       const events = this.legEvents.get(ch);
       this.legEvents.delete(ch);
       events?.onEnded?.(ch, cause);
@@ -357,220 +317,10 @@ export class DahdiDriver {
     return ch;
   }
 
-  /** A call on the port ended: what is left of the port's calls carries on. */
-  private ended(slot: PortSlot, ch: DahdiChannel): void {
-    const port = slot.config.port;
-    if (ch === slot.waiting) {
-      slot.waiting = undefined;
-      this.o.engine.callWaiting?.(port, false);
-      return;
-    }
-    const stopMix = (): void => {
-      slot.conference?.();
-      slot.conference = undefined;
-    };
-    if (ch === slot.held) {
-      // The held party hung up: the phone stays with the other call (out of a three-way mix).
-      slot.held = undefined;
-      slot.mode = undefined;
-      if (slot.conference) {
-        stopMix();
-        if (slot.call) slot.call.media.connected = true;
-      }
-      return;
-    }
-    if (ch !== slot.call) return;
-    slot.call = undefined;
-    if (slot.recall) {
-      slot.recall = false;
-      slot.fxs?.stopRinging();
-      return;
-    }
-    if (slot.held && slot.mode === 'threeway') {
-      // The third party is gone: back to the first call (chan_dahdi swaps the subchannels back).
-      stopMix();
-      this.resume(slot);
-      return;
-    }
-    if (slot.held || slot.waiting) {
-      // The party talking hung up with another call on the port: congestion until the phone
-      // flashes to the other call or hangs up to be rung for it.
-      stopMix();
-      slot.fxs?.farEndHungUp();
-    }
-  }
-
-  /** The held call becomes the one the phone talks to again. */
-  private resume(slot: PortSlot): void {
-    const held = slot.held;
-    slot.held = undefined;
-    slot.mode = undefined;
-    if (!held) return;
-    slot.call = held;
-    held.media.connected = true;
-    held.setHolding(false);
-    slot.fxs?.resume();
-  }
-
-  /** Holds the call the phone talks to (its partner hears music, the phone no longer hears it). */
-  private holdCall(slot: PortSlot): DahdiChannel | undefined {
-    const ch = slot.call;
-    if (!ch) return undefined;
-    ch.setHolding(true);
-    ch.media.connected = false;
-    slot.call = undefined;
-    return ch;
-  }
-
-  /** A hook flash (see the class comment for what it does when). */
-  private flash(slot: PortSlot): void {
-    const fxs = slot.fxs;
-    if (!fxs) return;
-    const port = slot.config.port;
-    const log = (m: string): void => this.o.log.verbose(3, `DAHDI/${port}: ${m}`);
-    const call = slot.call;
-    if (slot.waiting && !slot.held) {
-      // Answer the waiting call; the current one (if any) is held.
-      const w = slot.waiting;
-      slot.waiting = undefined;
-      this.o.engine.callWaiting?.(port, false);
-      const current = this.holdCall(slot);
-      if (current) {
-        slot.held = current;
-        slot.mode = 'callwait';
-      }
-      slot.call = w;
-      w.media.connected = true;
-      fxs.resume();
-      w.up();
-      this.legEvents.get(w)?.onAnswered?.(w);
-      log(`answered the waiting call ${w.name}${current ? `, ${current.name} on hold` : ''}`);
-      return;
-    }
-    if (slot.mode === 'callwait' && slot.held) {
-      const other = slot.held;
-      const current = this.holdCall(slot);
-      slot.held = current;
-      if (!current) slot.mode = undefined;
-      slot.call = other;
-      other.media.connected = true;
-      other.setHolding(false);
-      fxs.resume();
-      log(`switched to ${other.name}${current ? `, ${current.name} on hold` : ''}`);
-      return;
-    }
-    if (slot.mode === 'threeway' && slot.held) {
-      if (slot.conference) {
-        // Flash in a three-way call: the third party is dropped, the first call resumes.
-        slot.conference();
-        slot.conference = undefined;
-        const third = slot.call;
-        slot.call = undefined;
-        this.resume(slot);
-        log(`dropped ${third?.name ?? 'the third party'} from the three-way call`);
-        third?.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
-        return;
-      }
-      if (call && call.state === 'Up' && this.o.features) {
-        const held = slot.held;
-        held.setHolding(false);
-        held.media.connected = false;
-        call.media.connected = false;
-        const stop = this.o.features.conference(slot.media, held, call);
-        if (stop) {
-          slot.conference = stop;
-          log(`three-way call: ${held.name} + ${call.name}`);
-          return;
-        }
-        call.media.connected = true;
-        held.setHolding(true);
-        return;
-      }
-      // Still dialing or ringing the third party: that attempt is dropped, back to the first call.
-      slot.call = undefined;
-      this.resume(slot);
-      log('back to the held call');
-      call?.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
-      return;
-    }
-    if (!call) return;
-    if (slot.config.threeWayCalling !== false && call.state === 'Up' && this.o.features) {
-      // Hold and dial a third party (chan_dahdi's three-way calling).
-      slot.held = this.holdCall(slot);
-      slot.mode = 'threeway';
-      fxs.redial();
-      log(`${slot.held?.name ?? ''} on hold, dial tone for a third party`);
-      return;
-    }
-    // A flash in a call holds it (the other party hears music), the next one takes it back.
-    call.flash();
-    log(`${call.name} ${call.holding ? 'put the call on hold (flash)' : 'took the call off hold (flash)'}`);
-  }
-
-  /**
-   * The phone hung up with more than one call on the port: transfer (held + third party), or
-   * ring the phone again for the call that is left.
-   */
-  private hungUp(slot: PortSlot): void {
-    const call = slot.call;
-    const held = slot.held;
-    const waiting = slot.waiting;
-    const port = slot.config.port;
-    slot.conference?.();
-    slot.conference = undefined;
-    if (slot.mode === 'threeway' && held && call && slot.config.transfer !== false && this.o.features) {
-      slot.call = undefined;
-      slot.held = undefined;
-      slot.mode = undefined;
-      this.transfer(held, call);
-      return;
-    }
-    if (call) {
-      slot.call = undefined;
-      call.finish(HANGUP_CAUSES.NORMAL_CLEARING);
-    }
-    const left = held ?? waiting;
-    slot.held = undefined;
-    slot.waiting = undefined;
-    slot.mode = undefined;
-    if (!left) return;
-    // Asterisk rings the phone again for the call left on hold or waiting.
-    this.o.engine.callWaiting?.(port, false);
-    slot.call = left;
-    slot.recall = left !== waiting;
-    // The display shows who is waiting: the caller, or the number the phone dialed for that call.
-    const spill = phoneSpill(left.direction === 'outbound' ? left.callerId : { number: left.exten });
-    this.o.log.verbose(3, `DAHDI/${port}: ringing the phone again for ${left.name}`);
+  /** Rings the phone showing `callerId` (the spill chan_dahdi sends). */
+  private ringPhone(slot: PortSlot, callerId: CallerId): void {
+    const spill = phoneSpill(callerId);
     slot.fxs?.ring(spill.number, spill.name, ...(spill.absence ? [spill.absence] : []));
-  }
-
-  /**
-   * Connects `held`'s partner with `third`'s (the runtime bridges them), then ends both calls on
-   * the port. A third party still ringing is connected once it answers; until then both calls
-   * stay up off the port (the held party keeps its music).
-   */
-  private transfer(held: DahdiChannel, third: DahdiChannel): void {
-    const features = this.o.features!;
-    held.media.connected = false;
-    third.media.connected = false;
-    const complete = (): void => {
-      if (held.ended || third.ended) return;
-      const ok = features.transfer(held, third);
-      this.o.log.verbose(3, ok ? `Transferred ${held.name}'s call to ${third.name}'s` : `Transfer of ${held.name} to ${third.name} failed`);
-      held.finish(HANGUP_CAUSES.NORMAL_CLEARING);
-      third.finish(HANGUP_CAUSES.NORMAL_CLEARING);
-    };
-    if (third.state === 'Up') {
-      complete();
-      return;
-    }
-    this.o.log.verbose(3, `Transfer of ${held.name} to ${third.name} completes when it answers`);
-    // The Dial of the third call bridges right after answering: wait for that turn to pass.
-    third.onUp(() => queueMicrotask(complete));
-    held.onHangup(() => third.hangup(HANGUP_CAUSES.NORMAL_CLEARING));
-    third.onHangup(() => {
-      if (third.state !== 'Up') held.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
-    });
   }
 
   /** Our side ends the call: stop ringing, play congestion to a phone still off hook, drop a line. */
@@ -600,30 +350,25 @@ export class DahdiDriver {
       ...(slot.config.immediate ? { immediate: true } : {}),
       onDialed: (number) => {
         const ch = this.newChannel(slot, 'inbound', phoneCallerId(slot.config), slot.config.context, number);
-        slot.call = ch;
+        slot.subs.call = ch;
         // State Ring, as chan_dahdi leaves it: Answer()/Dial() set it Up (the phone is off hook already).
         this.o.log.verbose(3, `Starting simple switch on '${ch.name}'`);
         this.o.route(ch);
       },
       onAnswer: () => {
-        const ch = slot.call;
+        const ch = slot.subs.call;
         if (!ch) return;
-        if (slot.recall) {
-          // Rung again for a held call: off hook takes it back.
-          slot.recall = false;
-          ch.media.connected = true;
-          ch.setHolding(false);
-          return;
-        }
+        // Rung again for a held call: off hook takes it back.
+        if (slot.subs.takeBack()) return;
         if (ch.direction !== 'outbound') return;
         ch.up();
         this.legEvents.get(ch)?.onAnswered?.(ch);
       },
       onHangup: () => {
-        if (slot.held || slot.waiting || slot.conference) this.hungUp(slot);
-        else slot.call?.finish(HANGUP_CAUSES.NORMAL_CLEARING);
+        if (slot.subs.juggling) slot.subs.hungUp();
+        else slot.subs.call?.finish(HANGUP_CAUSES.NORMAL_CLEARING);
       },
-      onFlash: () => this.flash(slot),
+      onFlash: () => slot.subs.flash(),
     });
   }
 
@@ -637,21 +382,21 @@ export class DahdiDriver {
       ...(slot.config.immediate ? { immediate: true } : {}),
       onIncoming: (cid) => this.incoming(slot, cid),
       onDialComplete: () => {
-        const ch = slot.call;
+        const ch = slot.subs.call;
         if (!ch || ch.direction !== 'outbound') return;
         ch.up();
         this.legEvents.get(ch)?.onAnswered?.(ch);
       },
       onDisconnect: (reason: FxoDisconnect) => {
         const cause = reason === 'busy' ? HANGUP_CAUSES.USER_BUSY : reason === 'congestion' ? HANGUP_CAUSES.CONGESTION : HANGUP_CAUSES.NORMAL_CLEARING;
-        slot.call?.finish(cause);
+        slot.subs.call?.finish(cause);
       },
     });
   }
 
   private incoming(slot: PortSlot, cid: LineCallerId | undefined): void {
     const { context, port } = slot.config;
-    if (slot.call) return;
+    if (slot.subs.call) return;
     if (!this.o.exists(context, 's')) {
       this.o.log.warning(`Incoming call on DAHDI/${port}: no extension 's' in context '${context}'; not answered`);
       return;
@@ -660,22 +405,11 @@ export class DahdiDriver {
     const fixed = slot.config.callerId;
     const callerId: CallerId = fixed ? { ...fixed } : cid ? lineCallerId(cid) : {};
     const ch = this.newChannel(slot, 'inbound', callerId, context, 's');
-    slot.call = ch;
+    slot.subs.call = ch;
     const shown = cid?.absence ?? (cid ? `${cid.number} "${cid.name}"` : 'none');
     this.o.log.verbose(3, `Starting ${ch.name} at ${context},s,1 (caller ID ${shown})`);
     this.o.route(ch);
   }
-}
-
-/** A port's state for the console: the signalling state, plus the calls a flash juggles. */
-function slotState(s: PortSlot): string {
-  const base = s.fxs?.state ?? s.fxo?.state ?? 'idle';
-  if (s.conference) return `${base} (three-way: ${s.held?.name ?? ''} + ${s.call?.name ?? ''})`;
-  if (s.mode === 'threeway') return `${base} (three-way: ${s.held?.name ?? ''} on hold${s.call ? `, ${s.call.name}` : ''})`;
-  if (s.mode === 'callwait') return `${base} (${s.call?.name ?? ''}, ${s.held?.name ?? ''} on hold)`;
-  if (s.waiting) return `${base} (call waiting: ${s.waiting.name})`;
-  if (s.recall) return `${base} (ringing again for ${s.call?.name ?? ''})`;
-  return base;
 }
 
 /**

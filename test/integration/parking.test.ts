@@ -15,11 +15,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pbxCheck, startPbx, type PbxProcess } from './harness.ts';
-import { hdr, mediaPort, Phone, sdp, statusOf, type Msg } from './calls-phone.ts';
+import { pbxCheck, type PbxProcess } from './harness.ts';
+import { hdr, type Phone, statusOf } from './calls-phone.ts';
 import { callAndAnswer, framesOf, type ActiveCall } from './dialplan-phone.ts';
 import { until } from './analog-phone.ts';
-import { answerMwi, answerNext, calleeRequest, hears, sendTone } from './transfer-phone.ts';
+import { ALICE_BOB_CAROL, answerNext, callAnswered, calleeRequest, hears, PhoneRig, talk } from './transfer-phone.ts';
 import { writeWav } from '../../src/media/wav.ts';
 
 const MOH_HZ = 600;
@@ -28,12 +28,12 @@ const B_HZ = 1400;
 const PARKINGTIME = 6;
 
 describe('call parking', () => {
+  let rig: PhoneRig;
   let pbx: PbxProcess;
   let alice: Phone;
   let bob: Phone;
   let carol: Phone;
   let mohDir: string;
-  const stops: (() => void)[] = [];
   const calls: ActiveCall[] = [];
 
   before(async () => {
@@ -41,8 +41,8 @@ describe('call parking', () => {
     const tone = new Int16Array(8000 * 3);
     for (let i = 0; i < tone.length; i++) tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * MOH_HZ * i) / 8000));
     writeFileSync(join(mohDir, 'tone600.wav'), writeWav({ format: 'slin', data: tone }));
-    pbx = await startPbx({
-      phones: { '2000': 'Secr3t-2000, Alice', '2001': 'Secr3t-2001, Bob', '2002': 'Secr3t-2002, Carol' },
+    rig = await PhoneRig.start({
+      phones: ALICE_BOB_CAROL,
       files: {
         'musiconhold.conf': `[default]\nmode=files\ndirectory=${mohDir}\n`,
         'features.conf': `[general]\nparkext => 700\nparkpos => 701-702\ncontext => parkedcalls\nparkingtime => ${PARKINGTIME}\ncomebacktoorigin = yes\ncomebackdialtime = 20\n`,
@@ -50,43 +50,19 @@ describe('call parking', () => {
         'extensions.conf': '[phones]\ninclude => pbx-phones\nexten => 750,1,Park(60000)\n',
       },
     });
-    alice = new Phone('2000', 'Secr3t-2000', pbx.port);
-    bob = new Phone('2001', 'Secr3t-2001', pbx.port);
-    carol = new Phone('2002', 'Secr3t-2002', pbx.port);
-    for (const p of [alice, bob, carol]) {
-      await p.open();
-      answerMwi(p);
-    }
-    for (const p of [alice, bob, carol]) await p.register();
+    pbx = rig.pbx;
+    [alice, bob, carol] = ['2000', '2001', '2002'].map((u) => rig.phone(u)) as [Phone, Phone, Phone];
   });
   after(async () => {
-    for (const s of stops) s();
     for (const c of calls) c.stop();
-    for (const p of [alice, bob, carol]) p.close();
-    await pbx.stop();
+    await rig?.close();
     rmSync(mohDir, { recursive: true, force: true });
   });
-
-  function tone(phone: Phone, port: number, hz: number): () => void {
-    const stop = sendTone(phone, port, hz);
-    stops.push(stop);
-    return stop;
-  }
 
   async function answered(phone: Phone, exten: string): Promise<ActiveCall> {
     const c = await callAndAnswer(phone, exten);
     calls.push(c);
     return c;
-  }
-
-  async function byeOf(phone: Phone, callId: string, ms = 8000): Promise<Msg> {
-    const bye = await phone.next((m) => m.first.startsWith('BYE ') && hdr(m, 'Call-ID') === callId, ms);
-    phone.reply(bye, 200, 'OK');
-    return bye;
-  }
-
-  async function idle(): Promise<void> {
-    await until('no channels', () => (/^0 active channels/m.test(pbx.rx('core show channels')) ? true : undefined), 8000);
   }
 
   /** Waits until `prompts` have each been heard (enough matching frames) on `call`. */
@@ -125,24 +101,14 @@ describe('call parking', () => {
 
     const retriever = await answered(bob, '701');
     retriever.stop();
-    tone(alice, parked.pbxMedia, A_HZ);
-    tone(bob, retriever.pbxMedia, B_HZ);
-    assert.ok(await hears(bob.media, A_HZ), 'the retriever hears the parked caller');
-    assert.ok(await hears(alice.media, B_HZ), 'the parked caller hears the retriever');
+    await talk({ phone: alice, port: parked.pbxMedia, hz: A_HZ, name: 'the parked caller' }, { phone: bob, port: retriever.pbxMedia, hz: B_HZ, name: 'the retriever' });
     assert.match(pbx.rx('parkedcalls show'), /^0 parked calls\.$/m);
-    for (const s of stops.splice(0)) s();
-    alice.bye(parked.call, hdr(parked.ok, 'Contact'));
-    await alice.response('BYE', 200);
-    await byeOf(bob, retriever.call.callId);
-    await idle();
+    await rig.hangUp(alice, parked.call, parked.ok, bob, retriever.call.callId);
   });
 
   test('a transfer to 700 says 701 to the transferer; after parkingtime the call rings the transferer back', async () => {
     // Alice calls bob; bob transfers her to the parking extension.
-    const c = await alice.invite('2001', sdp(alice.media.port, [0, 101]));
-    const leg = await answerNext(bob);
-    const ok = await alice.response('INVITE', 200, 5000, c.callId);
-    alice.ack(c, ok);
+    const { c, ok, leg, toCaller } = await callAnswered(alice, bob, '2001');
     const bobAudio: Buffer[] = [];
     const collect = (m: Buffer): void => {
       if (m.length === 172 && (m[1]! & 0x7f) === 0) bobAudio.push(m.subarray(12));
@@ -152,7 +118,7 @@ describe('call parking', () => {
       calleeRequest(bob, leg, 'REFER', ['Refer-To: <sip:700@127.0.0.1>', 'Referred-By: <sip:2001@127.0.0.1>']);
       assert.equal(statusOf(await bob.response('REFER')), 202);
       // Bob's part ends with the NOTIFY 200 and a BYE, once he has heard the space.
-      await byeOf(bob, hdr(leg.inv, 'Call-ID'), 10_000);
+      await rig.byeOf(bob, hdr(leg.inv, 'Call-ID'), 10_000);
       for (const p of ['digits/7', 'digits/0', 'digits/1']) assert.ok(framesOf(p, bobAudio) >= 5, `the transferer heard ${p}`);
     } finally {
       bob.media.sock.off('message', collect);
@@ -164,15 +130,8 @@ describe('call parking', () => {
     const back = await answerNext(bob).catch(() => undefined);
     assert.ok(back, 'the parker was rung back');
     assert.match(pbx.rx('parkedcalls show'), /^0 parked calls\.$/m);
-    tone(alice, mediaPort(ok.body), A_HZ);
-    tone(bob, back.pbxMedia, B_HZ);
-    assert.ok(await hears(bob.media, A_HZ), 'the parker hears the parked caller');
-    assert.ok(await hears(alice.media, B_HZ), 'the parked caller hears the parker');
-    for (const s of stops.splice(0)) s();
-    alice.bye(c, hdr(ok, 'Contact'));
-    await alice.response('BYE', 200);
-    await byeOf(bob, hdr(back.inv, 'Call-ID'));
-    await idle();
+    await talk({ phone: alice, port: toCaller, hz: A_HZ, name: 'the parked caller' }, { phone: bob, port: back.pbxMedia, hz: B_HZ, name: 'the parker' });
+    await rig.hangUp(alice, c, ok, bob, hdr(back.inv, 'Call-ID'));
   });
 
   test('a full lot: the caller hears pbx-parkingfailed and is hung up; hanging up frees a space; an empty space plays pbx-invalidpark', async () => {
@@ -197,7 +156,7 @@ describe('call parking', () => {
     assert.ok(framesOf('pbx-invalidpark', empty.audio()) >= 10, 'an empty space plays pbx-invalidpark');
     two.hangup();
     await carol.response('BYE', 200);
-    await idle();
+    await rig.idle();
     assert.match(pbx.rx('parkedcalls show'), /^0 parked calls\.$/m);
   });
 });

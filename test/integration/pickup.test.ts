@@ -9,11 +9,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPbx, type PbxProcess } from './harness.ts';
-import { hdr, mediaPort, Phone, sdp, statusOf, type Call, type Msg } from './calls-phone.ts';
+import type { PbxProcess } from './harness.ts';
+import { hdr, mediaPort, type Phone, sdp, statusOf, type Call, type Msg } from './calls-phone.ts';
 import { callFinal } from './dialplan-phone.ts';
 import { simRow, until } from './analog-phone.ts';
-import { answerMwi, hears, sendTone } from './transfer-phone.ts';
+import { PhoneRig, talk } from './transfer-phone.ts';
 
 const A_HZ = 1000;
 const P_HZ = 1400;
@@ -40,41 +40,35 @@ const SIP_CONF = [
 ].join('\n');
 
 describe('call pickup', () => {
+  let rig: PhoneRig;
   let pbx: PbxProcess;
   let alice: Phone;
   let picker: Phone;
   let ringing: Phone;
   let outsider: Phone;
-  const stops: (() => void)[] = [];
 
   before(async () => {
-    pbx = await startPbx({
-      phones: { '2000': 'Secr3t-2000, Alice' },
-      system: { country: 'us\n\n[analog]\nbackend = sim\nfxs = 1\n1 = 2100' },
-      files: {
-        'sip.conf': SIP_CONF,
-        'extensions.conf': '[phones]\ninclude => pbx-phones\nexten => 3001,1,Dial(SIP/3001,30)\n same => n,Hangup()\nexten => 83001,1,Pickup(3001)\n same => n,Hangup()\n',
+    rig = await PhoneRig.start(
+      {
+        phones: { '2000': 'Secr3t-2000, Alice' },
+        system: { country: 'us\n\n[analog]\nbackend = sim\nfxs = 1\n1 = 2100' },
+        files: {
+          'sip.conf': SIP_CONF,
+          'extensions.conf': '[phones]\ninclude => pbx-phones\nexten => 3001,1,Dial(SIP/3001,30)\n same => n,Hangup()\nexten => 83001,1,Pickup(3001)\n same => n,Hangup()\n',
+        },
       },
-    });
-    alice = new Phone('2000', 'Secr3t-2000', pbx.port);
-    picker = new Phone('3000', 'Pick-3000-x', pbx.port);
-    ringing = new Phone('3001', 'Ring-3001-x', pbx.port);
-    outsider = new Phone('3002', 'Other-3002-x', pbx.port);
-    for (const p of [alice, picker, ringing, outsider]) {
-      await p.open();
-      answerMwi(p);
-    }
-    for (const p of [alice, picker, ringing, outsider]) await p.register();
+      [
+        ['3000', 'Pick-3000-x'],
+        ['3001', 'Ring-3001-x'],
+        ['3002', 'Other-3002-x'],
+      ],
+    );
+    pbx = rig.pbx;
+    [alice, picker, ringing, outsider] = ['2000', '3000', '3001', '3002'].map((u) => rig.phone(u)) as [Phone, Phone, Phone, Phone];
   });
   after(async () => {
-    for (const s of stops) s();
-    for (const p of [alice, picker, ringing, outsider]) p.close();
-    await pbx.stop();
+    await rig?.close();
   });
-
-  async function idle(): Promise<void> {
-    await until('no channels', () => (/^0 active channels/m.test(pbx.rx('core show channels')) ? true : undefined), 8000);
-  }
 
   /** Alice calls 3001, whose phone rings (180) and does not answer. */
   async function ringFor(): Promise<{ c: Call; inv: Msg }> {
@@ -100,18 +94,8 @@ describe('call pickup', () => {
     if (r.inv) await cancelled(r.inv);
     const aok = await alice.response('INVITE', 200, 5000, r.c.callId);
     alice.ack(r.c, aok);
-    const stopA = sendTone(alice, mediaPort(aok.body), A_HZ);
-    const stopP = sendTone(phone, mediaPort(pok.body), P_HZ);
-    stops.push(stopA, stopP);
-    assert.ok(await hears(phone.media, A_HZ), 'the picker hears the caller');
-    assert.ok(await hears(alice.media, P_HZ), 'the caller hears the picker');
-    stopA();
-    stopP();
-    alice.bye(r.c, hdr(aok, 'Contact'));
-    await alice.response('BYE', 200);
-    const bye = await phone.next((m) => m.first.startsWith('BYE ') && hdr(m, 'Call-ID') === pc.callId);
-    phone.reply(bye, 200, 'OK');
-    await idle();
+    await talk({ phone: alice, port: mediaPort(aok.body), hz: A_HZ, name: 'the caller' }, { phone, port: mediaPort(pok.body), hz: P_HZ, name: 'the picker' });
+    await rig.hangUp(alice, r.c, aok, phone, pc.callId);
   }
 
   test('*8 from outside the pickup group fails and the phone goes on ringing; from inside it takes the call', async () => {

@@ -12,77 +12,44 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPbx, type PbxProcess } from './harness.ts';
+import type { PbxProcess } from './harness.ts';
 import { digestAnswer } from './raw-sip.ts';
 import { hdr, mediaPort, Phone, sdp, statusOf, type Call, type Msg } from './calls-phone.ts';
-import { until } from './analog-phone.ts';
-import { answerMwi, answerNext, calleeRequest, callerRequest, hears, notifiesUntilFinal, sendTone, type Answered } from './transfer-phone.ts';
+import { ALICE_BOB_CAROL, answerNext, callAnswered, calleeRequest, callerRequest, hears, notifiesUntilFinal, PhoneRig, talk } from './transfer-phone.ts';
 
 const A_HZ = 700;
 const B_HZ = 900;
 const C_HZ = 1300;
 
 describe('SIP transfer (REFER, Replaces)', () => {
+  let rig: PhoneRig;
   let pbx: PbxProcess;
   let alice: Phone;
   let bob: Phone;
   let carol: Phone;
   let dave: Phone;
-  const stops: (() => void)[] = [];
 
   before(async () => {
-    pbx = await startPbx({
-      phones: { '2000': 'Secr3t-2000, Alice', '2001': 'Secr3t-2001, Bob', '2002': 'Secr3t-2002, Carol' },
-      files: {
-        // 2003 may not transfer (chan_sip allowtransfer=no).
-        'sip.conf': '[general]\n\n[2003]\ntype=friend\nhost=dynamic\nsecret=Secr3t-2003\ncontext=phones\nallowtransfer=no\n',
+    rig = await PhoneRig.start(
+      {
+        phones: ALICE_BOB_CAROL,
+        files: {
+          // 2003 may not transfer (chan_sip allowtransfer=no).
+          'sip.conf': '[general]\n\n[2003]\ntype=friend\nhost=dynamic\nsecret=Secr3t-2003\ncontext=phones\nallowtransfer=no\n',
+        },
       },
-    });
-    alice = new Phone('2000', 'Secr3t-2000', pbx.port);
-    bob = new Phone('2001', 'Secr3t-2001', pbx.port);
-    carol = new Phone('2002', 'Secr3t-2002', pbx.port);
-    dave = new Phone('2003', 'Secr3t-2003', pbx.port);
-    for (const p of [alice, bob, carol, dave]) {
-      await p.open();
-      answerMwi(p);
-    }
-    for (const p of [alice, bob, carol, dave]) await p.register();
+      [['2003', 'Secr3t-2003']],
+    );
+    pbx = rig.pbx;
+    [alice, bob, carol, dave] = ['2000', '2001', '2002', '2003'].map((u) => rig.phone(u)) as [Phone, Phone, Phone, Phone];
   });
   after(async () => {
-    for (const s of stops) s();
-    for (const p of [alice, bob, carol, dave]) p.close();
-    await pbx.stop();
+    await rig?.close();
   });
 
-  function tone(phone: Phone, port: number, hz: number): () => void {
-    const stop = sendTone(phone, port, hz);
-    stops.push(stop);
-    return stop;
-  }
-
-  /** `caller` calls `exten` (answered by `callee`): both sides of the call. */
-  async function call(caller: Phone, callee: Phone, exten: string): Promise<{ c: Call; ok: Msg; leg: Answered; toCaller: number }> {
-    const c = await caller.invite(exten, sdp(caller.media.port, [0, 101]));
-    const leg = await answerNext(callee);
-    const ok = await caller.response('INVITE', 200, 5000, c.callId);
-    caller.ack(c, ok);
-    return { c, ok, leg, toCaller: mediaPort(ok.body) };
-  }
-
-  /** The BYE of call `callId` (stale retransmissions of earlier calls are skipped), answered 200. */
-  async function byeOf(phone: Phone, callId: string): Promise<Msg> {
-    const bye = await phone.next((m) => m.first.startsWith('BYE ') && hdr(m, 'Call-ID') === callId);
-    phone.reply(bye, 200, 'OK');
-    return bye;
-  }
-
-  async function idle(): Promise<void> {
-    await until('no channels', () => (/^0 active channels/m.test(pbx.rx('core show channels')) ? true : undefined), 8000);
-  }
-
   test('blind by the called party: B REFERs A to 2002; NOTIFY 100 then 200 OK before B gets BYE; A and C hear each other', async () => {
-    const ab = await call(alice, bob, '2001');
-    const stopA = tone(alice, ab.toCaller, A_HZ);
+    const ab = await callAnswered(alice, bob, '2001');
+    const stopA = rig.tone(alice, ab.toCaller, A_HZ);
     assert.ok(await hears(bob.media, A_HZ), 'B hears A before the transfer');
     calleeRequest(bob, ab.leg, 'REFER', ['Refer-To: <sip:2002@127.0.0.1>', 'Referred-By: <sip:2001@127.0.0.1>']);
     const accepted = await bob.response('REFER');
@@ -102,54 +69,38 @@ describe('SIP transfer (REFER, Replaces)', () => {
     }
     assert.deepEqual(seen, ['SIP/2.0 100 Trying (active)', 'SIP/2.0 200 OK (terminated)', 'BYE']);
     const toCarol = await answerNext(carol);
-    const stopC = tone(carol, toCarol.pbxMedia, C_HZ);
+    const stopC = rig.tone(carol, toCarol.pbxMedia, C_HZ);
     assert.ok(await hears(carol.media, A_HZ), 'C hears A');
     assert.ok(await hears(alice.media, C_HZ), 'A hears C');
     stopA();
     stopC();
-    alice.bye(ab.c, hdr(ab.ok, 'Contact'));
-    await alice.response('BYE', 200);
-    await byeOf(carol, hdr(toCarol.inv, 'Call-ID'));
-    await idle();
+    await rig.hangUp(alice, ab.c, ab.ok, carol, hdr(toCarol.inv, 'Call-ID'));
   });
 
   test('blind by the caller: A REFERs B to 2002; B (a called leg, in no dialplan) starts at 2002 and talks to C', async () => {
-    const ab = await call(alice, bob, '2001');
+    const ab = await callAnswered(alice, bob, '2001');
     callerRequest(alice, ab.c, ab.ok, 'REFER', ['Refer-To: <sip:2002@127.0.0.1>']);
     assert.equal(statusOf(await alice.response('REFER')), 202);
     const notifies = await notifiesUntilFinal(alice);
     assert.equal(notifies.at(-1)!.body.trim(), 'SIP/2.0 200 OK');
-    await byeOf(alice, ab.c.callId);
+    await rig.byeOf(alice, ab.c.callId);
     const toCarol = await answerNext(carol);
-    const stopB = tone(bob, ab.leg.pbxMedia, B_HZ);
-    const stopC = tone(carol, toCarol.pbxMedia, C_HZ);
-    assert.ok(await hears(carol.media, B_HZ), 'C hears B');
-    assert.ok(await hears(bob.media, C_HZ), 'B hears C');
-    stopB();
-    stopC();
+    await talk({ phone: bob, port: ab.leg.pbxMedia, hz: B_HZ, name: 'B' }, { phone: carol, port: toCarol.pbxMedia, hz: C_HZ, name: 'C' });
     calleeRequest(bob, ab.leg, 'BYE', []);
     await bob.response('BYE');
-    await byeOf(carol, hdr(toCarol.inv, 'Call-ID'));
-    await idle();
+    await rig.byeOf(carol, hdr(toCarol.inv, 'Call-ID'));
+    await rig.idle();
   });
 
   test('REFER to an extension that does not exist: NOTIFY 404 sipfrag, the call goes on', async () => {
-    const ab = await call(alice, bob, '2001');
+    const ab = await callAnswered(alice, bob, '2001');
     calleeRequest(bob, ab.leg, 'REFER', ['Refer-To: <sip:2999@127.0.0.1>']);
     assert.equal(statusOf(await bob.response('REFER')), 202);
     const notifies = await notifiesUntilFinal(bob);
     assert.equal(notifies.at(-1)!.body.trim(), 'SIP/2.0 404 Not Found');
     // Still talking, both ways (tones started after the failed transfer).
-    const stopA = tone(alice, ab.toCaller, 500);
-    const stopB = tone(bob, ab.leg.pbxMedia, 1100);
-    assert.ok(await hears(bob.media, 500), 'B still hears A');
-    assert.ok(await hears(alice.media, 1100), 'A still hears B');
-    stopA();
-    stopB();
-    alice.bye(ab.c, hdr(ab.ok, 'Contact'));
-    await alice.response('BYE', 200);
-    await byeOf(bob, hdr(ab.leg.inv, 'Call-ID'));
-    await idle();
+    await talk({ phone: alice, port: ab.toCaller, hz: 500, name: 'A' }, { phone: bob, port: ab.leg.pbxMedia, hz: 1100, name: 'B' }, ' still');
+    await rig.hangUp(alice, ab.c, ab.ok, bob, hdr(ab.leg.inv, 'Call-ID'));
   });
 
   test('REFER outside a dialog is declined; allowtransfer=no declines the REFER and the call goes on', async () => {
@@ -178,54 +129,40 @@ describe('SIP transfer (REFER, Replaces)', () => {
     assert.equal(statusOf(await alice.response('REFER')), 481);
 
     // Dave (allowtransfer=no) in a call with Bob tries to transfer him.
-    const db = await call(dave, bob, '2001');
+    const db = await callAnswered(dave, bob, '2001');
     callerRequest(dave, db.c, db.ok, 'REFER', ['Refer-To: <sip:2002@127.0.0.1>']);
     assert.equal(statusOf(await dave.response('REFER')), 603);
-    const stopD = tone(dave, db.toCaller, 600);
+    const stopD = rig.tone(dave, db.toCaller, 600);
     assert.ok(await hears(bob.media, 600), 'B still hears D\n' + pbx.output().slice(-3000));
     stopD();
-    dave.bye(db.c, hdr(db.ok, 'Contact'));
-    await dave.response('BYE', 200);
-    await byeOf(bob, hdr(db.leg.inv, 'Call-ID'));
-    await idle();
+    await rig.hangUp(dave, db.c, db.ok, bob, hdr(db.leg.inv, 'Call-ID'));
   });
 
   test('attended: B calls C, then REFER with Replaces: A and C talk, both of B legs end', async () => {
-    const ab = await call(alice, bob, '2001');
-    const bc = await call(bob, carol, '2002');
+    const ab = await callAnswered(alice, bob, '2001');
+    const bc = await callAnswered(bob, carol, '2002');
     const replaces = `${bc.c.callId}%3Bto-tag%3D${bc.c.toTag}%3Bfrom-tag%3D${bc.c.fromTag}`;
     calleeRequest(bob, ab.leg, 'REFER', [`Refer-To: <sip:2002@127.0.0.1?Replaces=${replaces}>`, 'Referred-By: <sip:2001@127.0.0.1>']);
     assert.equal(statusOf(await bob.response('REFER')), 202);
     const notifies = await notifiesUntilFinal(bob);
     assert.equal(notifies.at(-1)!.body.trim(), 'SIP/2.0 200 OK');
     // Both of B's dialogs get a BYE: the A-B call (B was called) and the B-C call (B called).
-    await byeOf(bob, hdr(ab.leg.inv, 'Call-ID'));
-    await byeOf(bob, bc.c.callId);
-    const stopA = tone(alice, ab.toCaller, A_HZ);
-    const stopC = tone(carol, bc.leg.pbxMedia, C_HZ);
-    assert.ok(await hears(carol.media, A_HZ), 'C hears A');
-    assert.ok(await hears(alice.media, C_HZ), 'A hears C');
-    stopA();
-    stopC();
-    alice.bye(ab.c, hdr(ab.ok, 'Contact'));
-    await alice.response('BYE', 200);
-    await byeOf(carol, hdr(bc.leg.inv, 'Call-ID'));
-    await idle();
+    await rig.byeOf(bob, hdr(ab.leg.inv, 'Call-ID'));
+    await rig.byeOf(bob, bc.c.callId);
+    await talk({ phone: alice, port: ab.toCaller, hz: A_HZ, name: 'A' }, { phone: carol, port: bc.leg.pbxMedia, hz: C_HZ, name: 'C' });
+    await rig.hangUp(alice, ab.c, ab.ok, carol, hdr(bc.leg.inv, 'Call-ID'));
   });
 
   test('attended REFER whose Replaces names no call: NOTIFY 481, the call goes on', async () => {
-    const ab = await call(alice, bob, '2001');
+    const ab = await callAnswered(alice, bob, '2001');
     calleeRequest(bob, ab.leg, 'REFER', ['Refer-To: <sip:2002@127.0.0.1?Replaces=nothing%3Bto-tag%3D1%3Bfrom-tag%3D2>']);
     assert.equal(statusOf(await bob.response('REFER')), 202);
     const notifies = await notifiesUntilFinal(bob);
     assert.match(notifies.at(-1)!.body.trim(), /^SIP\/2\.0 481 /);
-    const stopB = tone(bob, ab.leg.pbxMedia, B_HZ);
+    const stopB = rig.tone(bob, ab.leg.pbxMedia, B_HZ);
     assert.ok(await hears(alice.media, B_HZ), 'A still hears B');
     stopB();
-    alice.bye(ab.c, hdr(ab.ok, 'Contact'));
-    await alice.response('BYE', 200);
-    await byeOf(bob, hdr(ab.leg.inv, 'Call-ID'));
-    await idle();
+    await rig.hangUp(alice, ab.c, ab.ok, bob, hdr(ab.leg.inv, 'Call-ID'));
   });
 
   test('INVITE with Replaces: naming no dialog -> 481; naming B\'s answered leg -> the new phone takes its place', async () => {
@@ -247,22 +184,14 @@ describe('SIP transfer (REFER, Replaces)', () => {
     assert.equal(statusOf(none.res), 481);
     carol.ack(none.c, none.res);
 
-    const ab = await call(alice, bob, '2001');
+    const ab = await callAnswered(alice, bob, '2001');
     // B's leg as the PBX sees it: our tag (the INVITE's From tag) is to-tag, B's is from-tag.
     const pbxTag = /tag=([^;>\s]+)/.exec(hdr(ab.leg.inv, 'From'))![1];
     const took = await send(`${hdr(ab.leg.inv, 'Call-ID')};to-tag=${pbxTag};from-tag=${ab.leg.tag}`);
     assert.equal(statusOf(took.res), 200);
     carol.ack(took.c, took.res);
-    await byeOf(bob, hdr(ab.leg.inv, 'Call-ID'));
-    const stopA = tone(alice, ab.toCaller, A_HZ);
-    const stopC = tone(carol, mediaPort(took.res.body), C_HZ);
-    assert.ok(await hears(carol.media, A_HZ), 'C hears A');
-    assert.ok(await hears(alice.media, C_HZ), 'A hears C');
-    stopA();
-    stopC();
-    alice.bye(ab.c, hdr(ab.ok, 'Contact'));
-    await alice.response('BYE', 200);
-    await byeOf(carol, took.c.callId);
-    await idle();
+    await rig.byeOf(bob, hdr(ab.leg.inv, 'Call-ID'));
+    await talk({ phone: alice, port: ab.toCaller, hz: A_HZ, name: 'A' }, { phone: carol, port: mediaPort(took.res.body), hz: C_HZ, name: 'C' });
+    await rig.hangUp(alice, ab.c, ab.ok, carol, took.c.callId);
   });
 });

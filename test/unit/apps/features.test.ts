@@ -12,6 +12,7 @@ import { InCallFeatures, type FeatureRights } from '../../../src/apps/features.t
 import type { DialChannel } from '../../../src/apps/dial.ts';
 import type { RawPacketSink, RelayLeg } from '../../../src/rtp/session.ts';
 import type { HangupCause } from '../../../src/core/hangup-causes.ts';
+import { upChannelData } from '../core/channel-fixtures.ts';
 
 const CODES = '0123456789*#';
 
@@ -38,19 +39,7 @@ function fakeChannel(name: string) {
   const digitListeners = new Set<(d: string) => void>();
   const hangups: ((c: HangupCause) => void)[] = [];
   const ch = {
-    name,
-    tech: 'SIP',
-    direction: 'inbound',
-    state: 'Up',
-    callerId: {},
-    context: 'phones',
-    exten: '2001',
-    application: '',
-    appData: '',
-    format: 'ulaw',
-    bridgedTo: undefined as string | undefined,
-    variables: new Map<string, string>(),
-    createdAt: 0,
+    ...upChannelData(name, 'phones', '2001'),
     rtp: leg,
     ended: false,
     /** Digits generated towards this leg's phone (sendDigit). */

@@ -12,6 +12,7 @@ import type { AudioFrame, MediaFormat } from '../../../src/media/frame.ts';
 import type { RelayFactory } from '../../../src/rtp/relay.ts';
 import type { HangupCause } from '../../../src/core/hangup-causes.ts';
 import type { RtpSession } from '../../../src/rtp/session.ts';
+import { upChannelData } from './channel-fixtures.ts';
 
 function leg(name: string, rtp: boolean) {
   const sent: AudioFrame[] = [];
@@ -24,19 +25,7 @@ function leg(name: string, rtp: boolean) {
     sendDigit: () => Promise.resolve(),
   };
   const ch = {
-    name,
-    tech: 'SIP',
-    direction: 'inbound',
-    state: 'Up',
-    callerId: {},
-    context: 'x',
-    exten: 'x',
-    application: '',
-    appData: '',
-    format: 'ulaw',
-    bridgedTo: undefined,
-    variables: new Map(),
-    createdAt: 0,
+    ...upChannelData(name, 'x', 'x'),
     rtp: rtp ? ({} as RtpSession) : undefined,
     media,
     hangup: (c: HangupCause) => hangups.forEach((h) => h(c)),

@@ -119,6 +119,12 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
     const unlistAll = (): void => {
       for (const off of unlist.splice(0)) off();
     };
+    // DialBegin when a leg is placed, DialEnd once per leg with how its attempt ended.
+    const dialing = new Map<DialChannel, string>();
+    const dialEnd = (leg: DialChannel, dialStatus: string): void => {
+      if (!dialing.delete(leg)) return;
+      caller.eventBus?.emit({ type: 'DialEnd', caller, destination: leg, dialStatus });
+    };
 
     const setTimes = (answeredAt?: number): void => {
       const now = o.clock.now();
@@ -131,6 +137,7 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
       timer?.cancel();
       endMusic();
       unlistAll();
+      for (const leg of legs) dialEnd(leg, status === 'NOANSWER' ? 'NOANSWER' : 'CANCEL');
       for (const leg of legs) leg.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
       caller.variables.set('DIALSTATUS', status);
       setTimes();
@@ -156,6 +163,8 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
       timer?.cancel();
       endMusic();
       unlistAll();
+      dialEnd(leg, 'ANSWER');
+      for (const other of legs) if (other !== leg) dialEnd(other, 'CANCEL');
       for (const other of legs) if (other !== leg) other.hangup(HANGUP_CAUSES.NORMAL_CLEARING);
       caller.variables.set('DIALSTATUS', 'ANSWER');
       caller.answer();
@@ -217,6 +226,7 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
           onAnswered: answered,
           onEnded: (leg: DialChannel, cause: HangupCause) => {
             pending.delete(leg);
+            dialEnd(leg, dialStatusForCause(cause));
             noteFailure(cause);
             maybeAllFailed();
           },
@@ -241,6 +251,8 @@ export function dial(caller: DialChannel, targets: readonly (string | DialTarget
             o.log?.(`Called ${describeTarget(t)}`);
             legs.push(leg);
             pending.add(leg);
+            dialing.set(leg, describeTarget(t));
+            caller.eventBus?.emit({ type: 'DialBegin', caller, destination: leg, dialString: describeTarget(t) });
             if (o.pickup) unlist.push(o.pickup.ringing({ caller, leg, exten: caller.exten, context: caller.context, take: (picker) => (done ? undefined : answered(picker)) }));
           }
         }

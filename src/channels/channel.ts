@@ -6,6 +6,7 @@
  */
 import type { HangupCause } from '../core/hangup-causes.ts';
 import type { RtpSession } from '../rtp/session.ts';
+import type { EventBus } from '../core/events.ts';
 
 /** Asterisk's channel states (the subset a SIP leg goes through). */
 export type ChannelState = 'Down' | 'Ring' | 'Ringing' | 'Up' | 'Busy';
@@ -27,6 +28,11 @@ export function presentationAllowed(presentation: string | undefined): boolean {
 
 export interface Channel {
   readonly name: string;
+  /** Asterisk's UNIQUEID: `<epoch>.<sequence>`. */
+  readonly uniqueId: string;
+  /** Dialplan priority (1 until the dialplan moves it). */
+  priority?: number;
+  language?: string;
   readonly tech: string;
   readonly direction: 'inbound' | 'outbound';
   state: ChannelState;
@@ -44,6 +50,8 @@ export interface Channel {
   /** Clock ms when the channel was created. */
   readonly createdAt: number;
   readonly rtp: RtpSession | undefined;
+  /** The PBX's event bus (the registry's), where Dial and bridges report what they do. */
+  readonly eventBus?: EventBus;
   /** Hang up with a cause: BYE when up, a final response (inbound) or CANCEL (outbound) before. */
   hangup(cause: HangupCause): void;
 }

@@ -10,6 +10,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { CallerId, Channel, ChannelState } from './channel.ts';
 import type { HangupCause } from '../core/hangup-causes.ts';
 import type { ChannelRegistry } from '../core/channel-registry.ts';
+import type { EventBus } from '../core/events.ts';
 import type { MediaClock } from '../media/clock.ts';
 import { SAMPLES_PER_FRAME, toSlin, type AudioFrame } from '../media/frame.ts';
 import { nextUniqueId } from './sip-channel.ts';
@@ -276,7 +277,22 @@ export class DahdiChannel implements Channel {
   readonly name: string;
   readonly port: number;
   readonly direction: 'inbound' | 'outbound';
-  state: ChannelState = 'Ring';
+  private currentState: ChannelState = 'Ring';
+
+  /** Asterisk's channel state; each change is a Newstate event. */
+  get state(): ChannelState {
+    return this.currentState;
+  }
+  set state(to: ChannelState) {
+    if (to === this.currentState) return;
+    this.currentState = to;
+    this.o.registry.events.emit({ type: 'Newstate', channel: this });
+  }
+
+  /** The PBX's event bus (the registry's). */
+  get eventBus(): EventBus {
+    return this.o.registry.events;
+  }
   callerId: CallerId;
   readonly uniqueId: string;
   context: string;
@@ -311,7 +327,7 @@ export class DahdiChannel implements Channel {
     this.createdAt = o.clock.now();
     this.uniqueId = nextUniqueId(o.clock.wallNow());
     this.media = new SubMedia(o.portMedia);
-    if (o.direction === 'outbound') this.state = 'Down';
+    if (o.direction === 'outbound') this.currentState = 'Down';
     o.registry.add(this);
   }
 
@@ -398,7 +414,7 @@ export class DahdiChannel implements Channel {
   finish(cause: HangupCause): void {
     if (this.cause !== undefined) return;
     this.cause = cause;
-    this.o.registry.remove(this);
+    this.o.registry.remove(this, cause);
     this.media.detach();
     this.holdListeners.clear();
     this.upListeners.length = 0;

@@ -7,6 +7,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { CallerId, Channel, ChannelState } from './channel.ts';
 import { HANGUP_CAUSES, sipStatusForCause, type HangupCause } from '../core/hangup-causes.ts';
 import type { ChannelRegistry } from '../core/channel-registry.ts';
+import type { EventBus } from '../core/events.ts';
 import type { RtpSession } from '../rtp/session.ts';
 import type { InviteClientSession, InviteServerSession, SessionEnd } from '../sip/dialog/index.ts';
 import { causeForSipStatus } from '../core/hangup-causes.ts';
@@ -66,7 +67,22 @@ export class SipChannel implements Channel {
   readonly name: string;
   readonly direction: 'inbound' | 'outbound';
   readonly peer: string;
-  state: ChannelState = 'Down';
+  private currentState: ChannelState = 'Down';
+
+  /** Asterisk's channel state; each change is a Newstate event. */
+  get state(): ChannelState {
+    return this.currentState;
+  }
+  set state(to: ChannelState) {
+    if (to === this.currentState) return;
+    this.currentState = to;
+    this.o.registry.events.emit({ type: 'Newstate', channel: this });
+  }
+
+  /** The PBX's event bus (the registry's). */
+  get eventBus(): EventBus {
+    return this.o.registry.events;
+  }
   callerId: CallerId;
   readonly uniqueId: string;
   context: string;
@@ -220,7 +236,7 @@ export class SipChannel implements Channel {
   finish(cause: HangupCause): void {
     if (this.cause !== undefined) return;
     this.cause = cause;
-    this.o.registry.remove(this);
+    this.o.registry.remove(this, cause);
     this.channelMedia?.detach();
     this.holdListeners.clear();
     this.hangupController.abort(new Error(`${this.name} hung up`));

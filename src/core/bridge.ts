@@ -13,6 +13,7 @@ import type { AudioFrame, MediaFormat } from '../media/frame.ts';
 import { createJsRelay, type MediaRelay, type RelayFactory } from '../rtp/relay.ts';
 import type { FrameBridge } from './frame-bridge.ts';
 import type { HangupCause } from './hangup-causes.ts';
+import { nextBridgeId } from './events.ts';
 
 /** What a bridge needs from a channel: media, and hearing when it hangs up. */
 export interface BridgeableChannel extends Channel {
@@ -61,6 +62,15 @@ export class Bridge {
     bridges.set(b, this);
     a.onHangup((cause) => this.end(b, cause));
     b.onHangup((cause) => this.end(a, cause));
+    this.announce('BridgeEnter', a, 1);
+    this.announce('BridgeEnter', b, 2);
+  }
+
+  /** Stable for the bridge's life (AMI BridgeUniqueid). */
+  readonly id = nextBridgeId();
+
+  private announce(type: 'BridgeEnter' | 'BridgeLeave', channel: BridgeableChannel, numChannels: number): void {
+    (this.a.eventBus ?? this.b.eventBus)?.emit({ type, bridgeId: this.id, bridgeType: 'basic', channel, numChannels });
   }
 
   /**
@@ -148,6 +158,8 @@ export class Bridge {
     this.currentRelay = undefined;
     this.frames?.stop();
     for (const leg of [this.a, this.b]) if (bridges.get(leg) === this) bridges.delete(leg);
+    this.announce('BridgeLeave', this.a, 1);
+    this.announce('BridgeLeave', this.b, 0);
     for (const cb of this.endListeners.splice(0)) cb(how);
   }
 

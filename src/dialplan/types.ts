@@ -5,6 +5,7 @@
  * Each part is built in its own module (parse/, match/, expr/, functions/, exec/, apps/); this
  * file is the only thing they share, so it stays small and changes deliberately.
  */
+import type { EventBus } from '../core/events.ts';
 import type { HangupCause } from '../core/hangup-causes.ts';
 import type { AudioFrame, MediaFormat } from '../media/frame.ts';
 import type { VoicemailRuntime } from '../apps/voicemail/runtime.ts';
@@ -150,6 +151,11 @@ export interface DialplanChannel {
    * instead of ending the call with a status the way chan_sip does.
    */
   readonly inbandProgress?: boolean;
+  /**
+   * The PBX's event bus (core/events.ts), where the dialplan reports what it does to the channel
+   * (Newexten, VarSet, NewCallerid); absent on channels made without one (some unit tests).
+   */
+  readonly eventBus?: EventBus;
 }
 
 /** Audio and DTMF of one channel while the dialplan owns it (a bridge takes them over). */

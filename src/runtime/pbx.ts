@@ -29,6 +29,8 @@ import { defaultMusicOnHold } from '../config/musiconhold-conf.ts';
 import { registerMohCommands } from '../cli/commands/moh.ts';
 // calls (issue 3): the SIP channel driver, the demo dialplan and the channel console commands.
 import { SipDriver } from '../channels/sip-driver.ts';
+import { ChannelRegistry } from '../core/channel-registry.ts';
+import { EventBus } from '../core/events.ts';
 // dialplan (issue 4): extensions.conf + the contexts pbx.conf implies, AstDB, prompts.
 import { DialplanService, checkDialplan } from './dialplan-service.ts';
 import { registerDialplanCommands, type DialplanReloadResult } from '../cli/commands/dialplan.ts';
@@ -75,6 +77,8 @@ export class Pbx {
   readonly startedAt: number;
   reloadedAt: number;
   readonly commands = new CommandRegistry();
+  /** What happens to channels, bridges, peers and mailboxes (core/events.ts): AMI and CDR listen. */
+  readonly events = new EventBus();
   private stopping: Promise<void> | undefined;
   private stopListeners: (() => void)[] = [];
   private debugListeners = new Set<(line: string) => void>();
@@ -211,6 +215,7 @@ export class Pbx {
       stack.respond(tx, registrar.handleRegister(req, stack.sourceOf(req, source)));
     });
     const pbx = new Pbx(opts.version, opts.source, config, log, clock, auth, bans, registrar, qualify, stack);
+    pbx.events.onListenerError = (e) => core.error(`an event listener failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
     self = pbx;
     pbx.watchQualify();
     registerCoreCommands(pbx.commands, pbx);
@@ -283,6 +288,7 @@ export class Pbx {
     });
     stack.handle('REFER', (tx, req) => transfers.outOfDialog(tx, req, (t, res) => stack.respond(t, res)));
     const calls = new SipDriver({
+      channels: new ChannelRegistry(pbx.events),
       clock,
       config: () => pbx.config,
       stack,
@@ -384,6 +390,7 @@ export class Pbx {
     core.notice(
       `SIP ready on ${stack.local.address}:${stack.local.port} (UDP, TCP); ${config.peers.size} peers, ${restored} registrations restored; console on ${config.system.control}`,
     );
+    pbx.events.emit({ type: 'FullyBooted', status: 'Fully Booted' });
     return pbx;
   }
 
@@ -481,12 +488,24 @@ export class Pbx {
   /** The registrar logs the event itself; here a new contact is qualified soon after its 200 OK. */
   private onRegistration(e: RegistrationEvent): void {
     this.mwi?.onRegistration(e.kind, e.binding.aor);
+    if (e.kind !== 'refreshed') {
+      const { address, port } = e.binding.source;
+      this.events.emit({
+        type: 'PeerStatus',
+        peer: `SIP/${e.binding.aor}`,
+        status: e.kind === 'registered' ? 'Registered' : 'Unregistered',
+        address: `${address}:${port}`,
+        ...(e.kind === 'expired' ? { cause: 'Expired' } : {}),
+      });
+    }
     if (e.kind !== 'registered' || !this.config.peers.get(e.binding.aor)?.qualify) return;
     this.clock.setTimeout(() => void this.qualify.checkNow(e.binding.aor), 500);
   }
 
   private onQualify(peer: string, from: QualifyStatus, to: QualifyStatus, log: Logger): void {
     if (from.state === to.state) return;
+    const status = to.state === 'OK' ? 'Reachable' : to.state === 'LAGGED' ? 'Lagged' : to.state === 'UNREACHABLE' ? 'Unreachable' : undefined;
+    if (status) this.events.emit({ type: 'PeerStatus', peer: `SIP/${peer}`, status, ...(to.rttMs !== undefined ? { timeMs: to.rttMs } : {}) });
     if (to.state === 'OK') log.notice(`Peer '${peer}' is now Reachable. (${to.rttMs ?? 0}ms / ${to.maxMs}ms)`);
     else if (to.state === 'LAGGED') log.notice(`Peer '${peer}' is now Lagged. (${to.rttMs ?? 0}ms / ${to.maxMs}ms)`);
     else if (to.state === 'UNREACHABLE') log.notice(`Peer '${peer}' is now UNREACHABLE!`);

@@ -318,6 +318,7 @@ class ChannelExecution {
     if (this.deps.log.isVerbose?.(3) !== false) this.deps.log.verbose(3, `Executing [${pos.exten}@${pos.context}:${pos.priority}] ${app.name}("${ch.name}", "${raw}") in new stack`);
     ch.application = app.name;
     ch.appData = raw;
+    ch.eventBus?.emit({ type: 'Newexten', channel: ch, context: pos.context, exten: pos.exten, priority: pos.priority, application: app.name, appData: raw });
     const started = this.deps.clock.now();
     const result = await this.runGuarded(app, this.appContext(raw, env, dp, mode), mode);
     if (this.deps.clock.now() - started >= WAITED_MS) this.state.steps = 0;

@@ -37,13 +37,17 @@ const ALLOWED: Record<string, string[]> = {
   media: ['media'],
   // Drivers register their channels in the core registry (type-only cycle; see docs/ARCHITECTURE.md).
   // The DAHDI driver runs the analog ports' signalling (src/analog) under its channels.
-  channels: ['channels', 'sip', 'rtp', 'media', 'config', 'log', 'core/hangup-causes', 'core/channel-registry', 'analog'],
+  channels: ['channels', 'sip', 'rtp', 'media', 'config', 'log', 'core/hangup-causes', 'core/channel-registry', 'core/events', 'analog'],
   core: ['core', 'channels/channel', 'rtp', 'media'],
   apps: ['apps', 'channels', 'core', 'rtp', 'media', 'store', 'config'],
   // The dialplan runs above the applications it calls (Dial, Echo) and reads the AstDB from store.
   dialplan: ['dialplan', 'apps', 'channels', 'core', 'rtp', 'media', 'store', 'config'],
   rtp: ['rtp', 'media'],
   analog: ['analog', 'media'],
+  // Call records are built from the event bus; the manager turns the bus into AMI events and
+  // serves actions through interfaces the runtime fills in (it imports no runtime code).
+  cdr: ['cdr', 'core', 'channels/channel', 'config', 'log'],
+  manager: ['manager', 'core', 'channels', 'config', 'log', 'store', 'apps', 'dialplan', 'cdr'],
 };
 
 function layerOf(rel: string): string | undefined {

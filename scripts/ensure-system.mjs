@@ -22,6 +22,10 @@ const NEEDS = {
     ['/usr/share/asterisk/moh/macroform-cold_day.wav', 'asterisk-moh-opsound-wav'],
     // The SMTP server the voicemail mail tests send to (/usr/bin/python3 -m aiosmtpd).
     ['/usr/lib/python3/dist-packages/aiosmtpd/__init__.py', 'python3-aiosmtpd'],
+    // The real AGI and AMI clients of the programmable-PBX tests: Perl's Asterisk::AGI for local
+    // scripts, panoramisk (Python) as FastAGI server and as AMI client.
+    ['/usr/share/perl5/Asterisk/AGI.pm', 'libasterisk-agi-perl'],
+    ['/usr/lib/python3/dist-packages/panoramisk/__init__.py', 'python3-panoramisk'],
   ],
   sounds: [
     ['/usr/share/asterisk/sounds/en/hello-world.wav', 'asterisk-core-sounds-en-wav'],
@@ -39,6 +43,8 @@ const NEEDS = {
     // bench/voicemail mails through a real SMTP server; bench/moh plays the default class.
     ['/usr/lib/python3/dist-packages/aiosmtpd/__init__.py', 'python3-aiosmtpd'],
     ['/usr/share/asterisk/moh/macroform-cold_day.wav', 'asterisk-moh-opsound-wav'],
+    // bench/manager drives the AMI with panoramisk clients.
+    ['/usr/lib/python3/dist-packages/panoramisk/__init__.py', 'python3-panoramisk'],
   ],
 };
 

@@ -1,8 +1,8 @@
 /**
- * What the call benches (bench/calls/, bench/relay/) share: the PBX configuration for calls (a
- * wide RTP range, caller phones, a static callee peer in sip.conf), a long-running SIPp as the
- * called phone, keeping the bench driver itself off the PBX's core, waiting until the PBX has
- * no channel left, and number formatting.
+ * What the call benches (bench/calls/, bench/relay/, bench/manager/) share: the PBX
+ * configuration for calls (a wide RTP range, caller phones, a static callee peer in sip.conf), a
+ * long-running SIPp as the called phone, a batch of SIPp callers, keeping the bench driver itself
+ * off the PBX's core, waiting until the PBX has no channel left, and number formatting.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { SCENARIOS, freePort, sleep } from '../../test/integration/harness.ts';
 import type { BundlePbx, LoadUser } from '../lib/pbx.ts';
 import { canPin, clockTicksPerSecond, cpuMicros, onCore } from '../lib/proc.ts';
+import { runSippLoad, type SippLoadOptions, type SippLoadResult } from '../lib/sipp.ts';
 
 /** Core the PBX (or the C reference relay) runs on; peers and the driver use the other one. */
 export const SERVER_CPU = 0;
@@ -43,6 +44,30 @@ export function calleeExtensionsConf(name: string): string {
 
 /** The injection file line format of runSippLoad is fixed; the users are the caller phones. */
 export type { LoadUser };
+
+/**
+ * One SIPp load run of callers (test/scenarios/bench-call-uac.xml on PEER_CPU, digest auth as
+ * `users`, one per call in turn) to `service` on the PBX, each call hung up `holdMs` after the
+ * answer; no media (-mp a free port nobody sends to).
+ */
+export async function runCallers(
+  pbx: BundlePbx,
+  users: readonly LoadUser[],
+  service: string,
+  o: Pick<SippLoadOptions, 'calls' | 'rate' | 'limit' | 'timeoutS'> & { holdMs: number },
+): Promise<SippLoadResult> {
+  return runSippLoad({
+    scenario: 'bench-call-uac.xml',
+    port: pbx.port,
+    users,
+    calls: o.calls,
+    rate: o.rate,
+    limit: o.limit,
+    timeoutS: o.timeoutS,
+    cpu: PEER_CPU,
+    args: ['-s', service, '-auth_uri', `${service}@127.0.0.1:${pbx.port}`, '-d', String(o.holdMs), '-mp', String(await freePort()), '-recv_timeout', '10000', '-aa'],
+  });
+}
 
 /**
  * Real-time round-robin priority (SCHED_RR) of the bench driver while a call bench runs; its

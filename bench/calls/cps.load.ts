@@ -19,10 +19,8 @@
  * not setup time. After each sweep the PBX must report 0 active channels.
  */
 import type { LoadResult } from '../run.ts';
-import { freePort } from '../../test/integration/harness.ts';
 import { makeUsers, phonesSection, startBundlePbx, type BundlePbx, type LoadUser } from '../lib/pbx.ts';
 import { canPin, cpuMicros, udpReceiveBufferDrops } from '../lib/proc.ts';
-import { runSippLoad } from '../lib/sipp.ts';
 import {
   PEER_CPU,
   SERVER_CPU,
@@ -35,6 +33,7 @@ import {
   machineBusyUs,
   pct,
   prioritiseSelf,
+  runCallers,
   runDelayUs,
   startSippPhone,
   waitNoChannels,
@@ -85,17 +84,7 @@ async function runStep(pbx: BundlePbx, users: readonly LoadUser[], service: stri
   const wait0 = runDelayUs(pbx.pid);
   const busy0 = machineBusyUs();
   const t0 = performance.now();
-  const run = await runSippLoad({
-    scenario: 'bench-call-uac.xml',
-    port: pbx.port,
-    users,
-    calls,
-    rate,
-    limit: Math.ceil(rate * (HOLD_MS / 1000 + 3)),
-    timeoutS: Math.ceil(calls / rate) + 40,
-    cpu: PEER_CPU,
-    args: ['-s', service, '-auth_uri', `${service}@127.0.0.1:${pbx.port}`, '-d', String(HOLD_MS), '-mp', String(await freePort()), '-recv_timeout', '10000', '-aa'],
-  });
+  const run = await runCallers(pbx, users, service, { calls, rate, limit: Math.ceil(rate * (HOLD_MS / 1000 + 3)), timeoutS: Math.ceil(calls / rate) + 40, holdMs: HOLD_MS });
   // Every call has ended at the caller; give the PBX a moment to finish the callee side.
   await waitNoChannels(pbx, 5000);
   const cpu1 = cpuMicros(pbx.pid);

@@ -9,38 +9,11 @@
  */
 import { Bench } from 'tinybench';
 import type { LoadResult } from '../run.ts';
-import { Mixer, type MixerParty } from '../../src/core/mixer.ts';
+import { Mixer } from '../../src/core/mixer.ts';
 import { ManualMediaClock } from '../../src/media/manual-clock.ts';
-import { convertFrame, SAMPLES_PER_FRAME, type AudioFrame } from '../../src/media/frame.ts';
+import { talker, tickFigures } from './tick.ts';
 
 const SIZES = [3, 8, 32];
-
-interface Source {
-  party: MixerParty;
-  speak(): void;
-}
-
-function source(i: number, sink: { n: number }): Source {
-  const format = i % 2 === 0 ? 'ulaw' : 'slin';
-  const pcm = new Int16Array(SAMPLES_PER_FRAME);
-  // Two tones per party with a slow envelope: not a constant the JIT could fold away.
-  for (let n = 0; n < pcm.length; n++) pcm[n] = Math.round(6000 * Math.sin((2 * Math.PI * (300 + 50 * i) * n) / 8000) + 3000 * Math.sin((2 * Math.PI * (1700 + 30 * i) * n) / 8000));
-  const frame: AudioFrame = convertFrame({ format: 'slin', timestamp: 0, data: pcm }, format);
-  let cb: ((f: AudioFrame) => void) | undefined;
-  return {
-    party: {
-      format,
-      send: (f) => {
-        sink.n += f.data[5]!;
-      },
-      onFrame: (c) => {
-        cb = c;
-        return () => (cb = undefined);
-      },
-    },
-    speak: () => cb?.(frame),
-  };
-}
 
 export default async function (): Promise<LoadResult[]> {
   const bench = new Bench({ name: 'core/mixer', time: 1000 });
@@ -50,8 +23,8 @@ export default async function (): Promise<LoadResult[]> {
     const clock = new ManualMediaClock();
     const mixer = new Mixer(clock);
     mixers.push(mixer);
-    const sources = Array.from({ length: n }, (_, i) => source(i, sink));
-    for (const s of sources) mixer.add(s.party);
+    const sources = Array.from({ length: n }, (_, i) => talker(i, i % 2 === 0 ? 'ulaw' : 'slin', sink));
+    for (const s of sources) mixer.add(s.media);
     bench.add(`${n} parties`, () => {
       for (const s of sources) s.speak();
       clock.tick();
@@ -60,15 +33,5 @@ export default async function (): Promise<LoadResult[]> {
   await bench.run();
   for (const m of mixers) m.stop();
   if (sink.n === Number.MIN_SAFE_INTEGER) throw new Error('unreachable');
-  return bench.tasks.map((t, i) => {
-    const n = SIZES[i]!;
-    const res = t.result as { latency?: { mean: number; p99?: number }; mean?: number } | undefined;
-    const tickMs = res?.latency?.mean ?? res?.mean ?? 0;
-    const perParty = (tickMs * 1000) / n;
-    return {
-      name: `mix tick, ${n} parties (half µ-law, half linear)`,
-      figure: `${perParty.toFixed(2)} µs per participant per tick`,
-      note: `${(tickMs * 1000).toFixed(1)} µs per 20 ms tick = ${((tickMs / 20) * 100).toFixed(3)}% of a core; ${((perParty / 20000) * 100).toFixed(4)}% of a core per participant${res?.latency?.p99 !== undefined ? `; p99 tick ${(res.latency.p99 * 1000).toFixed(1)} µs` : ''}`,
-    };
-  });
+  return bench.tasks.map((t, i) => ({ name: `mix tick, ${SIZES[i]} parties (half µ-law, half linear)`, ...tickFigures(t.result, SIZES[i]!) }));
 }

@@ -7,13 +7,19 @@
  */
 import type { AudioFrame, MediaFormat } from '../media/frame.ts';
 import type { RtpSession } from '../rtp/session.ts';
+import type { DtmfEvent } from '../rtp/telephone-event.ts';
 
 export class RtpChannelMedia {
   private readonly frameListeners = new Set<(frame: AudioFrame) => void>();
   private readonly digitListeners = new Set<(digit: string) => void>();
 
-  constructor(private readonly rtp: RtpSession) {
+  /** `onDtmf` hears every begin and end (the channel reports them as AMI DTMFBegin/DTMFEnd). */
+  constructor(
+    private readonly rtp: RtpSession,
+    onDtmf?: (e: DtmfEvent) => void,
+  ) {
     rtp.events.onDtmf = (e) => {
+      onDtmf?.(e);
       if (e.type !== 'end') return;
       for (const l of [...this.digitListeners]) l(e.digit);
     };

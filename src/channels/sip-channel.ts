@@ -138,7 +138,13 @@ export class SipChannel implements Channel {
 
   /** Audio and DTMF for dialplan applications, created on first use (undefined without RTP). */
   get media(): RtpChannelMedia | undefined {
-    if (!this.channelMedia && this.rtp && !this.ended) this.channelMedia = new RtpChannelMedia(this.rtp);
+    if (!this.channelMedia && this.rtp && !this.ended) this.channelMedia = new RtpChannelMedia(this.rtp, (e) => {
+        // AMI DTMFBegin/DTMFEnd (RFC 4733 digits from the phone), only while someone listens.
+        const bus = this.eventBus;
+        if (!bus?.active) return;
+        if (e.type === 'begin') bus.emit({ type: 'DTMFBegin', channel: this, digit: e.digit, direction: 'Received' });
+        else bus.emit({ type: 'DTMFEnd', channel: this, digit: e.digit, direction: 'Received', durationMs: e.durationMs });
+      });
     return this.channelMedia;
   }
 

@@ -57,6 +57,11 @@ exten => 502,1,Answer()
  same => n(open),Playback(hello-world&goodbye)
  same => n,Hangup()
 
+; 800: a conference room (MeetMe): whoever dials 800 talks with everyone else there; music
+; while alone, # leaves. Rooms with a PIN go in meetme.conf ([rooms] conf => 1234,4321).
+exten => 800,1,MeetMe(800,dMp)
+ same => n,Hangup()
+
 [demo-menu]
 exten => s,1,Answer()
  same => n,Set(TIMEOUT(digit)=5)
@@ -121,7 +126,8 @@ verbose = 3
 ; EXTENSION = SECRET, NAME
 ; A SIP phone registers with the extension as user name and the secret as password.
 ; Each phone gets a voicemail box, and phones call each other by extension.
-; Dial 600 for the echo test, 500 for the demo menu (extensions.conf next to this file).
+; Dial 600 for the echo test, 500 for the demo menu, 800 for the conference room
+; (extensions.conf next to this file).
 2000 = amber-kettle-42, Alice
 2001 = velvet-harbor-17, Bob
 ; A third field gives the mailbox an email address:  2000 = amber-kettle-42, Alice, alice@example.com

@@ -17,6 +17,9 @@ import { readSipConf } from './sip-conf.ts';
 import { loadChanDahdi } from './chan-dahdi-conf.ts';
 import { loadMusicOnHold } from './musiconhold-conf.ts';
 import { loadFeaturesConf } from './features-conf.ts';
+import { loadManagerConf } from './manager-conf.ts';
+import { loadMeetmeConf } from './meetme-conf.ts';
+import { loadCdrConf } from './cdr-conf.ts';
 import { loadVoicemailConf, mailboxOwners, readVoicemailConf } from './voicemail-conf.ts';
 
 export const PBX_CONF = 'pbx.conf';
@@ -79,8 +82,14 @@ export function loadConfig(source: ConfigSource): LoadResult {
 
   // features.conf is optional: parking, pickup and the in-call features take Asterisk's defaults.
   const features = loadFeaturesConf(io, diag);
+  // manager.conf is optional: without it (or with enabled = no) the manager does not listen.
+  const manager = loadManagerConf(io, diag);
+  // meetme.conf is optional: without it every conference is dynamic (MeetMe's d/D).
+  const meetme = loadMeetmeConf(io, diag);
+  // cdr.conf is optional: without it call records are kept with Asterisk's defaults.
+  const cdr = loadCdrConf(io, diag);
 
-  const sources = [...pbx.conf.files, ...sip.conf.files, ...dahdi.files, ...moh.files, ...vm.files, ...features.files];
+  const sources = [...pbx.conf.files, ...sip.conf.files, ...dahdi.files, ...moh.files, ...vm.files, ...features.files, ...manager.files, ...meetme.files, ...cdr.files];
   const errors = sortByPlace(diag.errors, sources);
   const warnings = sortByPlace(diag.warnings, sources);
   if (errors.length > 0) return { errors, warnings };
@@ -95,6 +104,9 @@ export function loadConfig(source: ConfigSource): LoadResult {
     ...(part.analog ? { analog: part.analog } : {}),
     musicOnHold: moh.config,
     ...(features.config ? { features: features.config } : {}),
+    manager: manager.config,
+    ...(meetme.config ? { meetme: meetme.config } : {}),
+    ...(cdr.config ? { cdr: cdr.config } : {}),
     sources,
   };
   return { config, errors, warnings };

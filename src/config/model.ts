@@ -8,6 +8,9 @@ import type { Origin } from './diagnostics.ts';
 import type { VoicemailConfig } from './voicemail-model.ts';
 import type { FeaturesConfig } from './features-model.ts';
 import type { MusicOnHoldConfig } from './musiconhold-conf.ts';
+import type { ManagerConfig } from './manager-conf.ts';
+import type { MeetmeConfig } from './meetme-conf.ts';
+import type { CdrConfig } from './cdr-conf.ts';
 
 export type { Origin } from './diagnostics.ts';
 
@@ -240,6 +243,12 @@ export interface PbxConfig {
   musicOnHold?: MusicOnHoldConfig;
   /** features.conf: parking, pickup, in-call features (absent: `featuresOf` gives the defaults). */
   features?: FeaturesConfig;
+  /** manager.conf: the AMI listener and its users (absent in hand-built configs: off). */
+  manager?: ManagerConfig;
+  /** meetme.conf: static conferences with their PINs (absent: every conference is dynamic). */
+  meetme?: MeetmeConfig;
+  /** cdr.conf: call records (absent: `cdrOf` gives Asterisk's defaults). */
+  cdr?: CdrConfig;
   /** Every file read, relative to the config directory, pbx.conf first. */
   sources: string[];
 }

@@ -190,6 +190,22 @@ export interface FunctionEnv {
   log(level: 'warning' | 'notice' | 'verbose', message: string): void;
   /** Voicemail for VMCOUNT, VM_INFO, MAILBOX_EXISTS (absent: no box exists). */
   voicemail?(): VoicemailRuntime | undefined;
+  /** The channel's live call record (CDR(), ForkCDR, NoCDR ...); absent or undefined: no records kept. */
+  cdr?(channel: DialplanChannel): DialplanCdr | undefined;
+}
+
+/** A channel's live call record as the dialplan sees it (src/cdr/engine.ts implements it). */
+export interface DialplanCdr {
+  /** CDR(field[,u]): a standard field or a custom variable ('' when unset). */
+  get(field: string, unformatted: boolean): string;
+  /** Set(CDR(field)=value): undefined when done, else why not (a read-only field, a bad amaflags). */
+  set(field: string, value: string): string | undefined;
+  /** ForkCDR([options]): `e` ends the current record now; `v` keeps the variables in the new one. */
+  fork(options: string): void;
+  /** ResetCDR([options]): `w` writes the record before restarting it, `v` keeps variables, `e` re-enables. */
+  reset(options: string): void;
+  /** NoCDR(): the channel's record is not written. */
+  disable(): void;
 }
 
 export interface DialplanFunction {

@@ -59,6 +59,11 @@ export interface AmiSessionView {
   readonly remote: string;
   /** Whether the user may read events of this class. */
   canRead(cls: AmiClass): boolean;
+  /**
+   * Whether the user holds this write class besides the action's own (Originate of System or
+   * Exec also needs `system`, as Asterisk asks); absent: no extra class is held.
+   */
+  canWrite?(cls: AmiClass): boolean;
   /** Events: which classes this session hears now (`on`, `off`, or a list). */
   setEventMask(mask: 'on' | 'off' | readonly AmiClass[]): void;
   /** Sends an event to this session later (Originate's async OriginateResponse). */

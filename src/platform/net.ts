@@ -66,9 +66,13 @@ export interface StreamConnection {
   readonly remote: SocketAddress;
   readonly local: SocketAddress;
   write(data: string): boolean;
+  /** Bytes written but not yet handed to the kernel (a peer that does not read makes this grow). */
+  readonly pendingBytes: number;
   onData(cb: (chunk: string) => void): void;
   onClose(cb: () => void): void;
   close(): void;
+  /** Closes after what was written is sent (a goodbye the peer should still read). */
+  end(): void;
   readonly closed: boolean;
 }
 
@@ -93,6 +97,9 @@ function wrap(sock: Socket, encoding: 'latin1' | 'utf8'): StreamConnection {
       sock.write(data, encoding);
       return true;
     },
+    get pendingBytes() {
+      return sock.writableLength;
+    },
     onData(cb) {
       sock.on('data', (chunk: Buffer) => cb(chunk.toString(encoding)));
     },
@@ -102,6 +109,9 @@ function wrap(sock: Socket, encoding: 'latin1' | 'utf8'): StreamConnection {
     },
     close() {
       if (!closed) sock.destroy();
+    },
+    end() {
+      if (!closed) sock.end();
     },
     get closed() {
       return closed;

@@ -19,7 +19,7 @@ import { SoundLibrary } from '../media/sounds.ts';
 import { AstDb } from '../store/astdb.ts';
 import type { SipDriver } from '../channels/sip-driver.ts';
 import type { DahdiDriver } from '../channels/dahdi-driver.ts';
-import type { Dialplan, DialplanChannel, DialplanFunction, DialplanLookup, FunctionEnv } from '../dialplan/types.ts';
+import type { Dialplan, DialplanCdr, DialplanChannel, DialplanFunction, DialplanLookup, FunctionEnv } from '../dialplan/types.ts';
 import { dialplanFromConf, type DialplanParseResult } from '../dialplan/parse/index.ts';
 import { createLookup } from '../dialplan/match/index.ts';
 import { substitute, withFunctions } from '../dialplan/expr/index.ts';
@@ -32,7 +32,9 @@ import type { VoicemailRuntime } from '../apps/voicemail/runtime.ts';
 import type { MusicOnHold } from '../apps/moh/moh-service.ts';
 import type { ParkingLot } from '../apps/parking/parking-lot.ts';
 import type { PickupService } from '../apps/pickup.ts';
+import type { MeetmeRegistry } from '../apps/meetme/registry.ts';
 import { featuresOf } from '../config/features-model.ts';
+import { IMAGE_AGI_DIR } from '../apps/agi/transports.ts';
 
 export const EXTENSIONS_CONF = 'extensions.conf';
 
@@ -55,6 +57,10 @@ export interface DialplanServiceOptions {
   parking?: () => ParkingLot | undefined;
   /** Call pickup for Pickup() and Dial's ringing legs (absent: nothing can be picked up). */
   pickup?: () => PickupService | undefined;
+  /** MeetMe conferences for MeetMe()/MeetMeCount() (absent: MeetMe warns and goes on). */
+  meetme?: () => MeetmeRegistry | undefined;
+  /** A channel's live call record for CDR(), ForkCDR, NoCDR ... (absent: no records). */
+  cdr?: (channel: DialplanChannel) => DialplanCdr | undefined;
 }
 
 interface Active {
@@ -104,8 +110,10 @@ export class DialplanService {
       ...(o.moh ? { moh: o.moh } : {}),
       ...(o.parking ? { parking: o.parking } : {}),
       ...(o.pickup ? { pickup: o.pickup } : {}),
+      ...(o.meetme ? { meetme: o.meetme } : {}),
       features: () => featuresOf(o.config()),
       redirect: (ch, to) => this.redirect(ch, to),
+      agiDirs: () => [paths.join(o.config().system.data, 'agi-bin'), IMAGE_AGI_DIR],
       peerMusic: (peer) => {
         const p = o.config().peers.get(peer);
         return p ? { ...(p.musicclass ? { musicclass: p.musicclass } : {}), ...(p.mohsuggest ? { mohsuggest: p.mohsuggest } : {}), ...(p.mohinterpret ? { mohinterpret: p.mohinterpret } : {}) } : undefined;
@@ -158,10 +166,37 @@ export class DialplanService {
 
   /** Runs an inbound channel through the dialplan until it ends. */
   run(channel: DialplanChannel): Promise<void> {
+    return this.execute(channel, (lookup) => lookup);
+  }
+
+  /**
+   * Runs one application on a channel, then hangs it up (manager Originate with `Application`,
+   * Asterisk's ast_pbx_outgoing_app): the channel's own position holds only that priority; every
+   * other place (a Goto, a Gosub) is the dialplan in force, and no `h` runs for it.
+   */
+  runApplication(channel: DialplanChannel, app: string, data: string): Promise<void> {
+    const context = channel.context;
+    const exten = channel.exten;
+    channel.priority = 1;
+    const priority = { priority: 1, app, appData: data, source: { file: 'manager', line: 0 } };
+    const found = { context, extension: { name: exten, priorities: [priority], source: priority.source }, priority };
+    const here = (c: string, e: string): boolean => c === context && e === exten;
+    return this.execute(channel, (real) => ({
+      find: (c, e, p, cid, at) => (here(c, e) ? (p === 1 ? found : undefined) : real.find(c, e, p, cid, at)),
+      findLabel: (c, e, l, cid, at) => (here(c, e) ? undefined : real.findLabel(c, e, l, cid, at)),
+      exists: (c, e, cid, at) => here(c, e) || (c !== context || e !== 'h' ? real.exists(c, e, cid, at) : false),
+      canMatch: (c, e, cid, at) => here(c, e) || real.canMatch(c, e, cid, at),
+      matchMore: (c, e, cid, at) => real.matchMore(c, e, cid, at),
+      hasContext: (c) => c === context || real.hasContext(c),
+    }));
+  }
+
+  /** The executor over the dialplan in force, as `view` shows it to this channel. */
+  private execute(channel: DialplanChannel, view: (lookup: DialplanLookup) => DialplanLookup): Promise<void> {
     return runDialplan(channel, {
       dialplan: () => {
         const a = this.active!;
-        return { lookup: a.lookup, autoFallthrough: a.dialplan.general.autoFallthrough };
+        return { lookup: view(a.lookup), autoFallthrough: a.dialplan.general.autoFallthrough };
       },
       applications: this.applications,
       substitute,
@@ -202,6 +237,7 @@ export class DialplanService {
       },
       log: (level, message) => (level === 'verbose' ? this.o.log.verbose(3, message) : level === 'warning' ? this.o.log.warning(message) : this.o.log.notice(message)),
       ...(this.o.voicemail ? { voicemail: this.o.voicemail } : {}),
+      ...(this.o.cdr ? { cdr: this.o.cdr } : {}),
     };
     return withFunctions(base, this.functions);
   }

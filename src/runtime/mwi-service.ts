@@ -12,6 +12,7 @@
  * Until a spool is attached (voicemail not configured or not started) every box counts as empty.
  */
 import type { Clock, TimerHandle } from '../platform/clock.ts';
+import type { EventBus } from '../core/events.ts';
 import type { SipPeer } from '../config/index.ts';
 import { peerCredentials, peerForAuthName } from '../channels/peer-credentials.ts';
 import { actionFor, type Credentials, type DigestAuthenticator } from '../sip/auth/digest.ts';
@@ -64,6 +65,8 @@ export interface MwiServiceOptions {
   lines?(): Iterable<MwiLine>;
   /** Switch a port's message waiting state (stutter dial tone, VMWI lamp). */
   setLineWaiting?(port: number, on: boolean): void;
+  /** Where a box's new counts are reported (AMI MessageWaiting). */
+  events?: EventBus;
 }
 
 /** An analog phone's port and its mailbox (`box@context`). */
@@ -174,6 +177,10 @@ export class MwiService {
 
   private onSpoolChange(context: string, box: string): void {
     if (this.closed) return;
+    if (this.o.events?.active) {
+      const c = this.countsOf([{ box, context }]);
+      this.o.events.emit({ type: 'MessageWaiting', mailbox: `${box}@${context}`, waiting: c.newMessages > 0, newMessages: c.newMessages, oldMessages: c.oldMessages });
+    }
     for (const p of this.o.peers()) {
       if (parseMailboxList(p.mailbox).some((b) => b.box === box && b.context === context)) this.refreshPeer(p.name, false);
     }

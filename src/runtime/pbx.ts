@@ -27,6 +27,9 @@ import { registerMediaCommands } from '../cli/commands/media.ts';
 import { MusicOnHold } from '../apps/moh/moh-service.ts';
 import { defaultMusicOnHold } from '../config/musiconhold-conf.ts';
 import { registerMohCommands } from '../cli/commands/moh.ts';
+// MeetMe (issue 14): meetme.conf rooms, MeetMe(), `meetme` commands.
+import { MeetmeRegistry } from '../apps/meetme/registry.ts';
+import { registerMeetmeCommands } from '../cli/commands/meetme.ts';
 // calls (issue 3): the SIP channel driver, the demo dialplan and the channel console commands.
 import { SipDriver } from '../channels/sip-driver.ts';
 import { ChannelRegistry } from '../core/channel-registry.ts';
@@ -62,6 +65,12 @@ import { PickupRegistry, configCallGroups, type PickupService } from '../apps/pi
 import { channelMusicClass, classSource } from '../apps/moh/music-class.ts';
 import { featuresOf } from '../config/features-model.ts';
 import { registerParkingCommands } from '../cli/commands/parking.ts';
+// CDR (issue 14): call records from the event bus -> Master.csv, syslog, the Cdr event.
+import { CdrService } from './cdr-service.ts';
+import { registerCdrCommands } from '../cli/commands/cdr.ts';
+// AMI (issue 14): manager.conf -> the manager interface on TCP 5038.
+import { ManagerService } from './manager-service.ts';
+import { registerCallActions } from './manager-call-deps.ts';
 
 export interface PbxStartOptions {
   source: ConfigSource;
@@ -104,8 +113,14 @@ export class Pbx {
   /** Call parking (issue 13): the lot, and the service a transfer to parkext parks through. */
   parking?: ParkingLot;
   parkingService?: ParkingService;
+  /** MeetMe conferences (issue 14): the running ones, rooms from meetme.conf in force. */
+  meetme?: MeetmeRegistry;
   /** Call pickup (issue 13): Dial's ringing legs and the call/pickup groups. */
   pickup?: PickupService;
+  /** Call records (issue 14): the engine on `events`, Master.csv, `cdr show status`. */
+  cdr?: CdrService;
+  /** The manager interface (issue 14): actions, and the TCP server while manager.conf enables it. */
+  manager?: ManagerService;
 
   private constructor(
     readonly version: string,
@@ -223,6 +238,9 @@ export class Pbx {
     registerMediaCommands(pbx.commands, pbx);
     // ---- voicemail (issue 12): built before the dialplan, whose applications use it.
     pbx.voicemail = new VoicemailService({ config: () => pbx.config, clock, log: log.child('voicemail') });
+    // ---- CDR (issue 14): listening before any channel exists; the dialplan reaches records through it.
+    pbx.cdr = new CdrService({ config: () => pbx.config, clock, log: log.child('cdr'), events: pbx.events });
+    registerCdrCommands(pbx.commands, () => pbx.cdr?.status());
     // ---- music on hold (issue 12): classes re-read from the config in force, so reload applies.
     const mohLog = log.child('moh');
     pbx.moh = new MusicOnHold({
@@ -248,8 +266,24 @@ export class Pbx {
       moh: pbx.moh,
       parking: () => pbx.parking,
       pickup: () => pbx.pickup,
+      cdr: (ch) => pbx.cdr?.forChannel(ch.uniqueId),
+      meetme: () => pbx.meetme,
     });
     pbx.dialplan = dialplan;
+    // ---- MeetMe (issue 14): conferences on the media clock; music for a user alone with M.
+    const meetmeLog = log.child('meetme');
+    pbx.meetme = new MeetmeRegistry({
+      clock: pbx.media.clock,
+      now: () => clock.wallNow(),
+      rooms: () => pbx.config.meetme?.rooms ?? new Map(),
+      prompt: (name, language, format) => dialplan.sounds.frames(name, language, format),
+      music: (ch, format, send) => {
+        const name = pbx.moh?.resolve(channelMusicClass(ch), 'default');
+        return name ? pbx.moh?.listen(name, format, send) : undefined;
+      },
+      log: (m) => meetmeLog.verbose(3, m),
+    });
+    registerMeetmeCommands(pbx.commands, () => pbx.meetme, () => clock.wallNow());
     // ---- parking and pickup (issue 13)
     const parkLog = log.child('features');
     const moh = pbx.moh;
@@ -364,6 +398,7 @@ export class Pbx {
           ? pbx.analog.config.ports.flatMap((p) => (p.kind === 'fxs' && p.extension !== undefined ? [{ port: p.port, mailbox: `${p.extension}@default` }] : []))
           : [],
       setLineWaiting: (port, on) => pbx.analog?.engine.setMessageWaiting(port, on),
+      events: pbx.events,
     });
     pbx.mwi = mwi;
     // The voicemail spool (built before the dialplan) feeds the counts.
@@ -372,7 +407,7 @@ export class Pbx {
     stack.handle('SUBSCRIBE', (tx, req, source) => mwi.handleSubscribe(tx, req, stack.sourceOf(req, source)));
     // ---- end MWI
     // ---- outbound registration (issue 13)
-    pbx.outbound = new RegistrationService({ clock, stack, config: () => pbx.config, log: log.child('registry'), userAgent: general.useragent });
+    pbx.outbound = new RegistrationService({ clock, stack, config: () => pbx.config, log: log.child('registry'), userAgent: general.useragent, events: pbx.events });
     pbx.outbound.apply(config);
     // ---- end outbound registration
     try {
@@ -390,6 +425,21 @@ export class Pbx {
     core.notice(
       `SIP ready on ${stack.local.address}:${stack.local.port} (UDP, TCP); ${config.peers.size} peers, ${restored} registrations restored; console on ${config.system.control}`,
     );
+    // ---- AMI (issue 14): after SIP is up, so a client's first Originate finds the drivers.
+    pbx.manager = new ManagerService({
+      config: () => pbx.config,
+      clock,
+      log: log.child('manager'),
+      events: pbx.events,
+      command: (line) => pbx.commands.execute(line, { print: () => undefined }),
+      channels: () => calls.channels.list(),
+      dialplan: () => pbx.dialplan,
+      reload: () => pbx.reload(),
+      info: () => ({ version: pbx.version, systemName: pbx.config.system.hostname, startedAt: pbx.startedAt, reloadedAt: pbx.reloadedAt, cdrEnabled: pbx.cdr !== undefined }),
+    });
+    registerCallActions(pbx); // Originate, Redirect, SIPpeers, ExtensionState, MailboxCount ...
+    await pbx.manager.apply();
+    // ---- end AMI
     pbx.events.emit({ type: 'FullyBooted', status: 'Fully Booted' });
     return pbx;
   }
@@ -440,6 +490,8 @@ export class Pbx {
       notes.push(`outbound registrations: ${regs.added} added, ${regs.removed} removed, ${regs.restarted} restarted, ${regs.kept} kept`);
     }
     this.voicemail?.mail?.reloaded(); // a corrected smarthost gets a try now, not after the backoff
+    const managerNote = await this.manager?.apply(); // AMI (issue 14): users, ACLs, enabled/port
+    if (managerNote) notes.push(managerNote);
     await this.log.reconfigure(loggerOptions(next, this.log.stats().stdout, this.log.getVerbose()));
     core.notice(`configuration reloaded: ${next.peers.size} peers`);
     return { ok: true, output: ['Configuration reloaded.', ...notes].join('\n') };
@@ -532,9 +584,11 @@ export class Pbx {
   stop(mode: StopMode = 'now'): Promise<void> {
     this.stopping ??= (async () => {
       this.log.child('core').notice(`PBX stopping (${mode})`);
+      await this.manager?.stop(); // AMI (issue 14): clients go first, before the events of the shutdown
       await this.control?.close();
       this.calls?.hangupAll(); // calls (issue 3): BYE/CANCEL every leg while SIP is still up
       this.analog?.stop(); // analog (issue 5): the line engine thread is joined
+      this.cdr?.stop(); // CDR (issue 14): the records of the calls just ended are written (safeshutdown)
       this.dialplan?.close(); // the AstDB journal is closed (every write is already on disk)
       this.mwi?.close();
       this.voicemail?.close(); // the mail queue stops; queued mails stay on disk

@@ -9,6 +9,7 @@ import type { Clock } from '../platform/clock.ts';
 import { SystemDns } from '../platform/dns.ts';
 import type { PbxConfig } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
+import type { EventBus } from '../core/events.ts';
 import type { SipStack } from '../sip/stack.ts';
 import { locate, type SipResolver } from '../sip/transport/locate.ts';
 import type { Endpoint } from '../sip/transport/types.ts';
@@ -23,6 +24,8 @@ export interface RegistrationServiceOptions {
   userAgent: string;
   /** DNS for registrar names (tests give a table); default the system resolver. */
   resolver?: SipResolver;
+  /** Where settled state changes are reported (AMI Registry). */
+  events?: EventBus;
 }
 
 /**
@@ -61,6 +64,9 @@ export class RegistrationService {
         const settled = to !== 'Request Sent' && to !== 'Auth. Sent';
         const routine = this.lastSettled.get(reg) === 'Registered' && (to === 'Registered' || !settled);
         if (settled) this.lastSettled.set(reg, to);
+        if (settled && !routine && opts.events?.active) {
+          opts.events.emit({ type: 'Registry', domain: reg.account.host, username: reg.username, status: to, ...(why ? { cause: why } : {}) });
+        }
         if (routine) log.verbose(3, line);
         else if (to === 'Rejected' || to === 'Failed' || to === 'No Authentication') log.warning(line);
         else log.notice(line);

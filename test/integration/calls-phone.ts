@@ -6,6 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { digestAnswer } from './raw-sip.ts';
+import { startPbx, type PbxOptions, type PbxProcess } from './harness.ts';
 
 export interface Msg {
   first: string;
@@ -313,4 +314,37 @@ export function inDialogText(phone: Phone, c: Call, method: string, contact: str
 /** sdp() with another direction attribute (hold: sendonly, inactive). */
 export function sdpWith(port: number, direction: string, pts: number[] = [0, 101]): string {
   return sdp(port, pts).replace('a=sendrecv', `a=${direction}`);
+}
+
+/**
+ * The set-up of the two-party call tests: a PBX started with `opts` (startPbx's Alice and Bob by
+ * default), Alice (2000) open as the caller (she authenticates her INVITEs, unregistered) and
+ * Bob (2001) open and registered so that SIP/2001 reaches him. close() closes both phones and
+ * stops the PBX (also after the test stopped it).
+ */
+export interface AliceAndBob {
+  pbx: PbxProcess;
+  alice: Phone;
+  bob: Phone;
+  close(): Promise<void>;
+}
+
+export async function startAliceAndBob(opts: PbxOptions = {}): Promise<AliceAndBob> {
+  const pbx = await startPbx(opts);
+  const alice = new Phone('2000', 'Secr3t-2000', pbx.port);
+  const bob = new Phone('2001', 'Secr3t-2001', pbx.port);
+  const close = async (): Promise<void> => {
+    alice.close();
+    bob.close();
+    await pbx.stop();
+  };
+  try {
+    await alice.open();
+    await bob.open();
+    await bob.register();
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { pbx, alice, bob, close };
 }

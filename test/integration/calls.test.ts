@@ -7,26 +7,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, runSipp, sleep, startPbx, type PbxProcess } from './harness.ts';
-import { hdr, mediaPort, Phone, rtpPacket, sdp, branch } from './calls-phone.ts';
+import { freePort, runSipp, sleep, type PbxProcess } from './harness.ts';
+import { hdr, mediaPort, Phone, rtpPacket, sdp, branch, startAliceAndBob, type AliceAndBob } from './calls-phone.ts';
 
 describe('calls through the PBX', () => {
+  let rig: AliceAndBob;
   let pbx: PbxProcess;
   let alice: Phone;
   let bob: Phone;
   before(async () => {
-    pbx = await startPbx({ phones: { '2000': 'Secr3t-2000, Alice', '2001': 'Secr3t-2001, Bob', '2002': 'Secr3t-2002, Carol' } });
-    alice = new Phone('2000', 'Secr3t-2000', pbx.port);
-    bob = new Phone('2001', 'Secr3t-2001', pbx.port);
-    await alice.open();
-    await bob.open();
-    await bob.register();
+    rig = await startAliceAndBob({ phones: { '2000': 'Secr3t-2000, Alice', '2001': 'Secr3t-2001, Bob', '2002': 'Secr3t-2002, Carol' } });
+    ({ pbx, alice, bob } = rig);
   });
-  after(async () => {
-    alice.close();
-    bob.close();
-    await pbx.stop();
-  });
+  after(() => rig?.close());
 
   test('2000 calls 2001: ringing relayed, answer bridged, RTP both ways through the PBX, BYE passed on', async () => {
     const call = await alice.invite('2001', sdp(alice.media.port));

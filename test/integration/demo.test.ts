@@ -29,6 +29,9 @@ test('the demo runs and the README credentials register', async () => {
     const peers = spawnSync(process.execPath, [BUNDLE, '-rx', 'sip show peers', '--demo'], { encoding: 'utf8' }).stdout;
     assert.match(peers, /^2000\/2000\s+127\.0\.0\.1/m);
     assert.match(peers, /^2001\/2001\s+127\.0\.0\.1/m);
+    // The demo's conference room is in the dialplan it runs (MeetMe is a real application there).
+    const room = spawnSync(process.execPath, [BUNDLE, '-rx', 'dialplan show 800@demo', '--demo'], { encoding: 'utf8' }).stdout;
+    assert.match(room, /'800' =>\s+1\. MeetMe\(800,dMp\)/);
   } finally {
     child.kill('SIGTERM');
     assert.equal(await exited, 0, 'SIGTERM stops the PBX cleanly');

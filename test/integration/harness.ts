@@ -9,6 +9,8 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeWav } from '../../src/media/wav.ts';
+import { tone } from './rtp-pcap.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BUNDLE = join(ROOT, 'dist/pbx.mjs');
@@ -173,6 +175,16 @@ export function pbxCheck(files: Record<string, string>): { status: number | null
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A music-on-hold class the tests can recognise: a temporary `dir` holding 3 s of a `hz` sine
+ * (8 kHz WAV) and the musiconhold.conf `conf` that plays it as [default]. The caller removes dir.
+ */
+export function mohTone(hz: number): { dir: string; conf: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'pbx-moh-'));
+  writeFileSync(join(dir, `tone${hz}.wav`), writeWav({ format: 'slin', data: tone(3, hz) }));
+  return { dir, conf: `[default]\nmode=files\ndirectory=${dir}\n` };
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -12,15 +12,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pbxCheck, type PbxProcess } from './harness.ts';
+import { rmSync } from 'node:fs';
+import { mohTone, pbxCheck, type PbxProcess } from './harness.ts';
 import { hdr, type Phone, statusOf } from './calls-phone.ts';
 import { callAndAnswer, framesOf, type ActiveCall } from './dialplan-phone.ts';
 import { until } from './analog-phone.ts';
 import { ALICE_BOB_CAROL, answerNext, callAnswered, calleeRequest, hears, PhoneRig, talk } from './transfer-phone.ts';
-import { writeWav } from '../../src/media/wav.ts';
 
 const MOH_HZ = 600;
 const A_HZ = 1000;
@@ -37,14 +34,12 @@ describe('call parking', () => {
   const calls: ActiveCall[] = [];
 
   before(async () => {
-    mohDir = mkdtempSync(join(tmpdir(), 'park-moh-'));
-    const tone = new Int16Array(8000 * 3);
-    for (let i = 0; i < tone.length; i++) tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * MOH_HZ * i) / 8000));
-    writeFileSync(join(mohDir, 'tone600.wav'), writeWav({ format: 'slin', data: tone }));
+    const moh = mohTone(MOH_HZ);
+    mohDir = moh.dir;
     rig = await PhoneRig.start({
       phones: ALICE_BOB_CAROL,
       files: {
-        'musiconhold.conf': `[default]\nmode=files\ndirectory=${mohDir}\n`,
+        'musiconhold.conf': moh.conf,
         'features.conf': `[general]\nparkext => 700\nparkpos => 701-702\ncontext => parkedcalls\nparkingtime => ${PARKINGTIME}\ncomebacktoorigin = yes\ncomebackdialtime = 20\n`,
         // 750 parks for a minute whatever parkingtime says (Park's timeout argument, in ms).
         'extensions.conf': '[phones]\ninclude => pbx-phones\nexten => 750,1,Park(60000)\n',

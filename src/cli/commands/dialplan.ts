@@ -1,5 +1,5 @@
 /**
- * Dialplan console commands, with Asterisk's output shapes: `dialplan show [CONTEXT]`,
+ * Dialplan console commands, with Asterisk's output shapes: `dialplan show [CONTEXT|EXTEN@CONTEXT]`,
  * `dialplan reload`, `core show applications [like|describing TEXT]`, `core show application
  * NAME...`, `core show functions [like TEXT]` and `core show function NAME`.
  */
@@ -44,7 +44,7 @@ export function formatApplicationHelp(a: DialplanApplication): string {
 export function registerDialplanCommands(r: CommandRegistry, deps: DialplanConsoleDeps): void {
   r.add({
     words: ['dialplan', 'show'],
-    usage: 'dialplan show [CONTEXT]',
+    usage: 'dialplan show [CONTEXT | EXTEN@CONTEXT | EXTEN@]',
     summary: 'Show the dialplan (all contexts, or one)',
     complete: () => [...(deps.dialplan()?.contexts.keys() ?? [])],
     run: (args) => {

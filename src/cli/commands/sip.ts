@@ -12,7 +12,25 @@ function peerHost(peer: SipPeer, bindings: Binding[]): { host: string; port: str
   return b ? { host: b.reach.address, port: String(b.reach.port) } : { host: '(Unspecified)', port: '0' };
 }
 
-function peerNames(pbx: Pbx): string[] {
+/** A peer as `sip show peers`/`sip show peer` (and the manager's SIPpeers/SIPshowpeer) see it. */
+export interface SipPeerView {
+  peer: SipPeer;
+  bindings: Binding[];
+  /** Registered (or static) address, `(Unspecified)`/`0` when unknown. */
+  host: string;
+  port: string;
+  /** The qualify state (`OK (12 ms)`, `UNREACHABLE`, `Unmonitored` ...). */
+  status: string;
+}
+
+export function sipPeerView(pbx: Pbx, name: string): SipPeerView | undefined {
+  const peer = pbx.config.peers.get(name);
+  if (!peer) return undefined;
+  const bindings = pbx.registrar.lookup(name);
+  return { peer, bindings, ...peerHost(peer, bindings), status: pbx.qualify.describe(name) };
+}
+
+export function peerNames(pbx: Pbx): string[] {
   return [...pbx.config.peers.keys()].sort();
 }
 
@@ -52,10 +70,7 @@ export function registerSipCommands(r: CommandRegistry, pbx: Pbx): void {
       let offline = 0;
       let unmonitored = 0;
       for (const name of peerNames(pbx)) {
-        const peer = pbx.config.peers.get(name)!;
-        const bindings = pbx.registrar.lookup(name);
-        const { host, port } = peerHost(peer, bindings);
-        const status = pbx.qualify.describe(name);
+        const { peer, bindings, host, port, status } = sipPeerView(pbx, name)!;
         if (peer.qualify === false) unmonitored++;
         else if (status.startsWith('OK') || status.startsWith('LAGGED')) online++;
         else offline++;
@@ -80,9 +95,9 @@ export function registerSipCommands(r: CommandRegistry, pbx: Pbx): void {
     run: (args) => {
       const name = args[0];
       if (!name) throw new CommandError('name a peer');
-      const peer = pbx.config.peers.get(name);
-      if (!peer) return `Peer ${name} not found.`;
-      const bindings = pbx.registrar.lookup(name);
+      const view = sipPeerView(pbx, name);
+      if (!view) return `Peer ${name} not found.`;
+      const { peer, bindings, status } = view;
       const cid = peer.callerid ? `"${peer.callerid.name ?? ''}" <${peer.callerid.number ?? ''}>` : '(none)';
       const lines = [
         `  * Name       : ${peer.name}`,
@@ -93,7 +108,7 @@ export function registerSipCommands(r: CommandRegistry, pbx: Pbx): void {
         `  Host         : ${peer.host}${peer.port ? `:${peer.port}` : ''}`,
         `  Nat          : ${peer.nat ? 'yes' : 'no'}`,
         `  Qualify      : ${peer.qualify === false ? 'no' : peer.qualify === true ? 'yes' : `${peer.qualify} ms`}`,
-        `  Status       : ${pbx.qualify.describe(name)}`,
+        `  Status       : ${status}`,
         `  Codecs       : ${peer.allow.join(', ') || '(none)'}`,
         `  Canreinvite  : ${peer.canreinvite ? 'yes' : 'no'}`,
         `  Defined at   : ${peer.origin.file}:${peer.origin.line}${peer.fromPbxConf ? ' (from [phones])' : ''}`,

@@ -16,6 +16,7 @@ import type { VoicemailRuntime } from '../../apps/voicemail/runtime.ts';
 import type { ParkingLot } from '../../apps/parking/parking-lot.ts';
 import type { PickupService } from '../../apps/pickup.ts';
 import type { FeaturesConfig } from '../../config/features-model.ts';
+import type { MeetmeRegistry } from '../../apps/meetme/registry.ts';
 
 export interface ApplicationDeps {
   clock: Clock;
@@ -54,6 +55,8 @@ export interface ApplicationDeps {
   parking?(): ParkingLot | undefined;
   /** Call pickup (Pickup, Dial's ringing legs); undefined: nothing can be picked up. */
   pickup?(): PickupService | undefined;
+  /** MeetMe conferences (MeetMe, MeetMeCount); undefined: MeetMe warns and goes on, the count is 0. */
+  meetme?(): MeetmeRegistry | undefined;
   /** features.conf in force (parking times, courtesytone); default Asterisk's defaults. */
   features?(): FeaturesConfig;
   /**
@@ -61,4 +64,6 @@ export interface ApplicationDeps {
    * there when its application returns, any other starts a run (DialplanService.redirect).
    */
   redirect?(channel: DialplanChannel, to: { context: string; exten: string; priority: number }): Promise<void>;
+  /** AGI(): the directories a relative script name is looked up in, in order (default: the image's agi-bin). */
+  agiDirs?(): string[];
 }

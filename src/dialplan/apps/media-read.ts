@@ -23,7 +23,7 @@ const TONE_NAMES: readonly ToneName[] = ['dial', 'ringback', 'busy', 'congestion
 
 type ReadEnd = 'ok' | 'timeout' | 'hangup' | 'failed';
 
-interface Collected {
+export interface Collected {
   end: ReadEnd;
   /** `#` as the first key: an empty answer that still counts as OK. */
   emptyEnd?: boolean;
@@ -46,8 +46,8 @@ async function readString(audio: AppAudio, frames: AudioFrame[] | undefined, max
   }
 }
 
-/** ast_app_getdata over `&`-separated prompts. */
-async function getData(ctx: AppContext, audio: AppAudio, prompts: string | undefined, max: number, timeoutMs: number): Promise<Collected> {
+/** ast_app_getdata over `&`-separated prompts (Read, AGI's GET DATA); timeoutMs 0: TIMEOUT(response/digit). */
+export async function getData(ctx: AppContext, audio: AppAudio, prompts: string | undefined, max: number, timeoutMs: number): Promise<Collected> {
   const ch = ctx.channel;
   const names = (prompts ?? '').split('&');
   let last: Collected = { end: 'failed', digits: '' };

@@ -9,6 +9,7 @@ import { PbxError } from '../../core/errors.ts';
 import type { DialplanApplication } from '../types.ts';
 import type { ApplicationLookup } from '../exec/deps.ts';
 import type { ApplicationDeps } from './deps.ts';
+import { agiApplications } from './agi.ts';
 import { channelControlApplications } from './channel-control.ts';
 import { databaseApplications } from './database.ts';
 import { dialApplication } from './dial.ts';
@@ -16,12 +17,14 @@ import { execApplications } from './exec.ts';
 import { gotoApplications } from './goto.ts';
 import { mediaApplications, playTone, type MediaAppDeps } from './media-index.ts';
 import { musicOnHoldApplications } from './music-on-hold.ts';
+import { meetmeApplications } from './meetme.ts';
 import { parkingApplications } from './parking.ts';
 import { pickupApplications } from './pickup.ts';
 import { subroutineApplications } from './subroutines.ts';
 import { systemApplications } from './system.ts';
 import { unavailableApplications } from './unavailable.ts';
 import { variableApplications } from './variables.ts';
+import { cdrApplications } from './cdr.ts';
 import { voicemailApplications } from './voicemail.ts';
 import { voicemailMainApplications } from './voicemail-main.ts';
 import { whileApplications } from './while.ts';
@@ -85,6 +88,7 @@ export function createApplicationRegistry(deps: ApplicationRegistryDeps): Applic
     ...whileApplications(),
     ...execApplications(),
     ...variableApplications(appDeps),
+    ...cdrApplications(),
     ...databaseApplications(appDeps),
     ...systemApplications(appDeps),
     dialApplication(appDeps),
@@ -92,8 +96,10 @@ export function createApplicationRegistry(deps: ApplicationRegistryDeps): Applic
     ...parkingApplications(appDeps),
     ...pickupApplications(appDeps),
     ...mediaApps,
+    ...(media ? agiApplications({ media, clock: deps.clock, ...(deps.agiDirs ? { agiDirs: deps.agiDirs } : {}) }) : []),
     ...voicemailApplications(appDeps, media),
     ...voicemailMainApplications(appDeps, media),
+    ...meetmeApplications(appDeps, media),
     ...unavailableApplications(),
   ];
   const byName = new Map<string, DialplanApplication>();

@@ -17,7 +17,7 @@
  * call passes it, its shape never changes.
  */
 import { PbxError } from '../../core/errors.ts';
-import type { DialplanFunction, FunctionEnv } from '../types.ts';
+import type { DialplanChannel, DialplanFunction, FunctionEnv } from '../types.ts';
 import { evaluateExpression } from './expression.ts';
 import type { ExpressionHost } from './expression.ts';
 import { readVariable, setVariable } from './variables.ts';
@@ -295,8 +295,12 @@ export function evaluateWith(text: string, env: FunctionEnv): string {
 export function assign(name: string, value: string, fenv: FunctionEnv): void {
   const env = asSubstEnv(fenv);
   if (!name.endsWith(')')) {
-    if (env.channel) setVariable(env.channel, name, value);
-    else {
+    if (env.channel) {
+      setVariable(env.channel, name, value);
+      // AMI VarSet (Set, MSet, AGI SET VARIABLE all land here); skipped when nobody listens.
+      const bus = env.channel.eventBus;
+      if (bus?.active) bus.emit({ type: 'VarSet', channel: env.channel, variable: name, value });
+    } else {
       setVariable(env.globals, name, value);
       env.log('verbose', `Setting global variable '${name}' to '${value}'`);
     }
@@ -343,7 +347,11 @@ export function valueOf(name: string, env: FunctionEnv): string {
 export function withFunctions(env: FunctionEnv, functions: Map<string, DialplanFunction>): SubstEnv {
   // A new plain object calling through to env (env may be a class with private state).
   const stat = env.stat;
+  const cdr = env.cdr;
+  const voicemail = env.voicemail;
   return {
+    ...(cdr ? { cdr: (channel: DialplanChannel) => cdr.call(env, channel) } : {}),
+    ...(voicemail ? { voicemail: () => voicemail.call(env) } : {}),
     channel: env.channel,
     globals: env.globals,
     db: env.db,

@@ -81,20 +81,22 @@ export const CALLERID: DialplanFunction = {
         const parsed = parseCallerId(value);
         id.name = parsed.name;
         id.number = parsed.number;
-        return;
+        break;
       }
       case 'name':
         id.name = value || undefined;
-        return;
+        break;
       case 'num':
         id.number = value || undefined;
-        return;
+        break;
       case 'pres': {
         const v = value.trim().toLowerCase();
         if (!PRESENTATIONS.includes(v)) fail(`Unknown calling number presentation '${value}', value unchanged`);
         id.presentation = v;
-        return;
+        break;
       }
     }
+    // AMI NewCallerid, only when someone listens on the bus.
+    if (channel.eventBus?.active) channel.eventBus.emit({ type: 'NewCallerid', channel });
   },
 };

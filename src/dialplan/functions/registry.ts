@@ -4,6 +4,7 @@
  */
 import type { DialplanFunction } from '../types.ts';
 import { CALLERID } from './callerid.ts';
+import { CDR } from './cdr.ts';
 import { CUT, SORT } from './cut.ts';
 import { BLACKLIST, DB, DB_DELETE, DB_EXISTS, DB_KEYS } from './db.ts';
 import { DIALPLAN_EXISTS, VALID_EXTEN } from './dialplan.ts';
@@ -23,6 +24,7 @@ import { MAILBOX_EXISTS, VM_INFO, VMCOUNT } from './voicemail.ts';
 const ALL: DialplanFunction[] = [
   BLACKLIST,
   CALLERID,
+  CDR,
   CUT,
   DB,
   DB_DELETE,

@@ -17,6 +17,7 @@
  */
 import type { Context, Dialplan, Extension } from '../types.ts';
 import { sortExtensions } from './lookup.ts';
+import { patternMatches } from './pattern.ts';
 
 const REGISTRAR = 'pbx_config';
 
@@ -36,14 +37,20 @@ function extensionLines(e: Extension): { lines: string[]; priorities: number } {
   return { lines, priorities: steps.length };
 }
 
-function contextLines(c: Context, totals: { extensions: number; priorities: number }): string[] {
+function contextLines(c: Context, totals: { extensions: number; priorities: number }, exten?: string): string[] {
   const lines = [`[ Context '${c.name}' created by '${REGISTRAR}' ]`];
   for (const e of sortExtensions(c.extensions)) {
+    if (exten !== undefined && e.name !== exten && !patternMatches(e.name, exten)) continue;
     const out = extensionLines(e);
     if (out.priorities === 0) continue;
     lines.push(...out.lines);
     totals.extensions++;
     totals.priorities += out.priorities;
+  }
+  // `exten@context` shows only what dials that extension (Asterisk leaves out includes there too).
+  if (exten !== undefined) {
+    lines.push('');
+    return lines;
   }
   for (const inc of c.includes) {
     // Asterisk prints the include as written; a 1.4-style spec was joined with '|'.
@@ -60,14 +67,30 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** The text `dialplan show` prints (every context, or only `context`), ending with a newline. */
-export function formatDialplanShow(dialplan: Dialplan, context?: string): string {
+/**
+ * The text `dialplan show` prints, ending with a newline: every context, only `context`, or
+ * with `exten@context` (`exten@` for every context) only the extensions that match `exten`,
+ * patterns included, as Asterisk's `dialplan show 800@demo` does.
+ */
+export function formatDialplanShow(dialplan: Dialplan, what?: string): string {
+  const at = what?.indexOf('@') ?? -1;
+  const exten = what !== undefined && at >= 0 ? what.slice(0, at) : undefined;
+  const context = what !== undefined && at >= 0 ? what.slice(at + 1) || undefined : what;
   const selected = context === undefined ? [...dialplan.contexts.values()] : [dialplan.contexts.get(context)].filter((c): c is Context => c !== undefined);
   if (context !== undefined && selected.length === 0) return `There is no existence of '${context}' context\n`;
   const totals = { extensions: 0, priorities: 0 };
-  const lines = selected.flatMap((c) => contextLines(c, totals));
+  let shown = 0;
+  const lines = selected.flatMap((c) => {
+    const before = totals.extensions;
+    const part = contextLines(c, totals, exten);
+    // With an extension, contexts where nothing matches are left out.
+    if (exten !== undefined && totals.extensions === before) return [];
+    shown++;
+    return part;
+  });
+  if (exten !== undefined && shown === 0) return `There is no existence of '${what}' extension\n`;
   lines.push(
-    `-= ${plural(totals.extensions, 'extension', 'extensions')} (${plural(totals.priorities, 'priority', 'priorities')}) in ${plural(selected.length, 'context', 'contexts')}. =-`,
+    `-= ${plural(totals.extensions, 'extension', 'extensions')} (${plural(totals.priorities, 'priority', 'priorities')}) in ${plural(shown, 'context', 'contexts')}. =-`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -15,6 +15,7 @@ import { voicemailApplications } from '../../../src/dialplan/apps/voicemail.ts';
 import type { ApplicationDeps } from '../../../src/dialplan/apps/deps.ts';
 import { MAILBOX_EXISTS, VM_INFO, VMCOUNT } from '../../../src/dialplan/functions/voicemail.ts';
 import { createFunctionRegistry } from '../../../src/dialplan/functions/index.ts';
+import { substitute, withFunctions } from '../../../src/dialplan/expr/substitute.ts';
 import type { FunctionEnv } from '../../../src/dialplan/types.ts';
 import { FileVoicemailSpool } from '../../../src/store/voicemail-spool.ts';
 import { recordingHeader } from '../../../src/media/recording-format.ts';
@@ -112,4 +113,11 @@ test('MailboxExists sets VMBOXEXISTSSTATUS; HasVoicemail / HasNewVoicemail set H
   await run('HasVoicemail', '300/Old@office,N');
   assert.equal(h.channel.variables.get('N'), '1');
   assert.deepEqual(parseBoxFolder('300@office:Old'), { box: '300', context: 'office', folder: 'Old' });
+});
+
+test('${VMCOUNT(...)} and ${MAILBOX_EXISTS(...)} in dialplan text see the voicemail runtime (the substitution environment passes it through)', () => {
+  leave('default', '2000');
+  const base = { channel: undefined, globals: new Map(), db: undefined, lookup: undefined, now: () => 0, env: () => undefined, setEnv: () => {}, log: () => {}, voicemail: () => runtime } as unknown as FunctionEnv;
+  const env = withFunctions(base, createFunctionRegistry());
+  assert.equal(substitute('${VMCOUNT(2000)}/${MAILBOX_EXISTS(2000)}', env), '1/1');
 });

@@ -62,3 +62,20 @@ test('one context; singular words for one of each', () => {
 test('an unknown context is named', () => {
   assert.equal(formatDialplanShow(dialplan(TEXT), 'nope'), "There is no existence of 'nope' context\n");
 });
+
+test('`dialplan show EXTEN@CONTEXT` lists what dials that extension there (patterns too); `EXTEN@` looks in every context', () => {
+  const dp = dialplan(TEXT);
+  assert.equal(
+    formatDialplanShow(dp, '555@default'),
+    [
+      "[ Context 'default' created by 'pbx_config' ]",
+      "  '_X.' =>          1. NoOp(any)                                  [extensions.conf:2]",
+      '',
+      '-= 1 extension (1 priority) in 1 context. =-',
+      '',
+    ].join('\n'),
+  );
+  assert.match(formatDialplanShow(dp, 's@'), /^\[ Context 'other' created by 'pbx_config' \]\n  's' =>\s+1\. Answer\(\)[^\n]*\n\n-= 1 extension \(1 priority\) in 1 context\. =-\n$/);
+  assert.equal(formatDialplanShow(dp, '999@other'), "There is no existence of '999@other' extension\n");
+  assert.equal(formatDialplanShow(dp, '100@nowhere'), "There is no existence of 'nowhere' context\n");
+});

@@ -6,6 +6,7 @@
  * file is the only thing they share, so it stays small and changes deliberately.
  */
 import type { EventBus } from '../core/events.ts';
+import type { ChannelGroups } from './functions/group.ts';
 import type { HangupCause } from '../core/hangup-causes.ts';
 import type { AudioFrame, MediaFormat } from '../media/frame.ts';
 import type { VoicemailRuntime } from '../apps/voicemail/runtime.ts';
@@ -192,6 +193,8 @@ export interface FunctionEnv {
   voicemail?(): VoicemailRuntime | undefined;
   /** The channel's live call record (CDR(), ForkCDR, NoCDR ...); absent or undefined: no records kept. */
   cdr?(channel: DialplanChannel): DialplanCdr | undefined;
+  /** Channel groups for GROUP(), GROUP_COUNT() ... (absent: those functions fail). */
+  groups?: ChannelGroups;
 }
 
 /** A channel's live call record as the dialplan sees it (src/cdr/engine.ts implements it). */

@@ -23,6 +23,7 @@ import type { Dialplan, DialplanCdr, DialplanChannel, DialplanFunction, Dialplan
 import { dialplanFromConf, type DialplanParseResult } from '../dialplan/parse/index.ts';
 import { createLookup } from '../dialplan/match/index.ts';
 import { substitute, withFunctions } from '../dialplan/expr/index.ts';
+import { ChannelGroups } from '../dialplan/functions/group.ts';
 import { createFunctionRegistry } from '../dialplan/functions/index.ts';
 import { requestRedirect, runDialplan, type DialplanLog } from '../dialplan/exec/index.ts';
 import { createApplicationRegistry, type ApplicationRegistry } from '../dialplan/apps/registry.ts';
@@ -74,6 +75,8 @@ export class DialplanService {
   readonly functions: Map<string, DialplanFunction> = createFunctionRegistry();
   readonly applications: ApplicationRegistry;
   readonly globals = new Map<string, string>();
+  /** GROUP() memberships of the live channels (GROUP_COUNT limits calls per trunk). */
+  readonly groups = new ChannelGroups();
   private active: Active | undefined;
   private readonly dlog: DialplanLog;
 
@@ -238,6 +241,7 @@ export class DialplanService {
       log: (level, message) => (level === 'verbose' ? this.o.log.verbose(3, message) : level === 'warning' ? this.o.log.warning(message) : this.o.log.notice(message)),
       ...(this.o.voicemail ? { voicemail: this.o.voicemail } : {}),
       ...(this.o.cdr ? { cdr: this.o.cdr } : {}),
+      groups: this.groups,
     };
     return withFunctions(base, this.functions);
   }

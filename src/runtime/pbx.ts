@@ -306,6 +306,7 @@ export class Pbx {
       reload: () => Promise.resolve(pbx.reloadDialplan()),
       applications: dialplan.applications,
       functions: dialplan.functions,
+      groups: dialplan.groups,
     });
     registerDatabaseCommands(pbx.commands, dialplan.db);
     // ---- calls (issue 3): INVITE -> SIP channel driver -> dialplan.

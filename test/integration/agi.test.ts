@@ -25,8 +25,13 @@ include => pbx-phones
 exten => cid,1,AGI(ncid.agi|\${CALLERIDNUM}|\${CALLERIDNAME})
  same => n,Set(DB(agitest/cidstatus)=\${AGISTATUS})
  same => n,Set(CALLERID(name)=\${NCIDNAME})
+; ... and its group lines: at most 2 incoming calls at once.
+ same => n,Set(GROUP(lines)=incoming)
+ same => n,Set(DB(agitest/group)=\${GROUP_LIST()}:\${GROUP_COUNT(incoming@lines)})
+ same => n,GotoIf($[\${GROUP_COUNT(incoming@lines)} > 2]?busy)
  same => n,Dial(SIP/2001,10)
  same => n,Hangup()
+ same => n(busy),Busy(5)
 exten => hup,1,Goto(agihup,s,1)
 exten => silent,1,Goto(agisilent,s,1)
 exten => badarg,1,Answer()
@@ -119,6 +124,8 @@ describe('AGI and FastAGI: real scripts and servers against the bundle', () => {
     const c = await callAndAnswer(alice, 'cid', 10_000);
     const inv = await bob.request('INVITE', 20_000);
     assert.match(hdr(inv, 'From'), /^"Alice From NCID" <sip:2000@/, 'the name the script set is the caller name Bob sees');
+    assert.equal(db('group'), 'incoming@lines:1', "the seed's group lines: the call is in group incoming, counted once");
+    assert.match(pbx.rx('group show channels'), /^SIP\/2000-\S+\s+incoming\s+lines\n1 active channel$/m);
     bob.reply(inv, 486, 'Busy Here', { toTag: 'agibob' });
     await bob.request('ACK');
     await c.awaitBye();

@@ -7,6 +7,7 @@ import type { Dialplan, DialplanApplication, DialplanFunction } from '../../dial
 import { formatDialplanShow } from '../../dialplan/match/index.ts';
 import { formatFunctionHelp, formatFunctionList } from '../../dialplan/functions/index.ts';
 import { CommandError, type CommandRegistry } from '../registry.ts';
+import { formatGroupChannels, type ChannelGroups } from '../../dialplan/functions/group.ts';
 
 export type DialplanReloadResult = { ok: true; notes?: string[] } | { ok: false; errors: string[] };
 
@@ -17,6 +18,8 @@ export interface DialplanConsoleDeps {
   reload(): Promise<DialplanReloadResult>;
   applications: { list(): DialplanApplication[]; get(name: string): DialplanApplication | undefined };
   functions: Map<string, DialplanFunction>;
+  /** Channel groups (GROUP()) for `group show channels`. */
+  groups?: ChannelGroups;
 }
 
 /** `core show applications`: Asterisk's `  %20s: %s` rows between its -= =- lines. */
@@ -42,6 +45,22 @@ export function formatApplicationHelp(a: DialplanApplication): string {
 }
 
 export function registerDialplanCommands(r: CommandRegistry, deps: DialplanConsoleDeps): void {
+  const groups = deps.groups;
+  if (groups) {
+    r.add({
+      words: ['group', 'show', 'channels'],
+      usage: 'group show channels [PATTERN]',
+      summary: 'Channels in groups (GROUP()), optionally only groups matching a regular expression',
+      run: (args) => {
+        try {
+          return formatGroupChannels(groups, args[0]);
+        } catch (e) {
+          if (e instanceof SyntaxError) throw new CommandError(`bad regular expression: ${e.message}`);
+          throw e;
+        }
+      },
+    });
+  }
   r.add({
     words: ['dialplan', 'show'],
     usage: 'dialplan show [CONTEXT | EXTEN@CONTEXT | EXTEN@]',

@@ -352,6 +352,7 @@ export function withFunctions(env: FunctionEnv, functions: Map<string, DialplanF
   return {
     ...(cdr ? { cdr: (channel: DialplanChannel) => cdr.call(env, channel) } : {}),
     ...(voicemail ? { voicemail: () => voicemail.call(env) } : {}),
+    ...(env.groups ? { groups: env.groups } : {}),
     channel: env.channel,
     globals: env.globals,
     db: env.db,

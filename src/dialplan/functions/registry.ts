@@ -5,6 +5,7 @@
 import type { DialplanFunction } from '../types.ts';
 import { CALLERID } from './callerid.ts';
 import { CDR } from './cdr.ts';
+import { GROUP_FUNCTIONS } from './group.ts';
 import { CUT, SORT } from './cut.ts';
 import { BLACKLIST, DB, DB_DELETE, DB_EXISTS, DB_KEYS } from './db.ts';
 import { DIALPLAN_EXISTS, VALID_EXTEN } from './dialplan.ts';
@@ -61,6 +62,7 @@ const ALL: DialplanFunction[] = [
   VALID_EXTEN,
   VM_INFO,
   VMCOUNT,
+  ...GROUP_FUNCTIONS,
 ];
 
 /** A new registry holding every built-in function, in name order (strcmp, as Asterisk lists them). */

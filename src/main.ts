@@ -13,6 +13,7 @@ import { paths } from './platform/fs.ts';
 import { demoConfig, loadConfig, parseConfText, type ConfigSource } from './config/index.ts';
 import { DEFAULT_SYSTEM } from './config/model.ts';
 import { readTextIfExists } from './platform/fs.ts';
+import { PbxError } from './core/errors.ts';
 import { Pbx } from './runtime/pbx.ts';
 import { checkAll } from './runtime/check.ts';
 import { runInteractive, runOnce } from './cli/client.ts';
@@ -30,12 +31,17 @@ Usage:
   pbx menu  [--config DIR] [--defaults FILE]   the console setup menu (firmware)
   pbx version
 The configuration directory defaults to $PBX_CONFIG or /cf. --demo uses the built-in demo
-configuration (two phones, 2000 and 2001) with its state under ${paths.join(paths.tmpdir(), 'pbx-demo')}.`;
+configuration (two phones, 2000 and 2001) with its state under ${paths.join(paths.tmpdir(), 'pbx-demo')}
+(--demo-dir DIR elsewhere) and SIP on 0.0.0.0:5060 (--sip HOST:PORT: a second demo beside the first).`;
 
 interface Args {
   command: string;
   config?: string;
   demo: boolean;
+  /** --demo-dir: where the demo keeps its state (default <tmp>/pbx-demo). */
+  demoDir?: string;
+  /** --sip HOST:PORT: where the demo listens for SIP (default 0.0.0.0:5060). */
+  demoSip?: string;
   socket?: string;
   rx?: string;
   verbose: number;
@@ -52,6 +58,8 @@ function parseArgs(argv: string[]): Args {
     };
     if (arg === '--config' || arg === '-C') a.config = value();
     else if (arg === '--demo') a.demo = true;
+    else if (arg === '--demo-dir') a.demoDir = value();
+    else if (arg === '--sip') a.demoSip = value();
     else if (arg === '--socket') a.socket = value();
     else if (arg === '-rx' || arg === '-x') {
       a.command = 'rx';
@@ -63,11 +71,12 @@ function parseArgs(argv: string[]): Args {
     else if (!a.command && !arg.startsWith('-')) a.command = arg;
     else throw new Error(`unknown argument '${arg}'`);
   }
+  if ((a.demoDir !== undefined || a.demoSip !== undefined) && !a.demo) throw new Error('--demo-dir and --sip go with --demo (a configuration directory sets them in pbx.conf)');
   return a;
 }
 
 function configSource(a: Args): ConfigSource {
-  if (a.demo) return demoConfig(paths.join(paths.tmpdir(), 'pbx-demo'));
+  if (a.demo) return demoConfig(a.demoDir ?? paths.join(paths.tmpdir(), 'pbx-demo'), a.demoSip);
   return { dir: a.config ?? proc.env('PBX_CONFIG') ?? '/cf' };
 }
 
@@ -94,7 +103,8 @@ async function run(a: Args): Promise<number> {
   try {
     pbx = await Pbx.start({ source: configSource(a), version: VERSION, stdout: true });
   } catch (e) {
-    stdio.err(`pbx: ${(e as Error).message}\n`);
+    // A listen failure was logged already (stdout and syslog), in one line that says what is wrong.
+    if (!(e instanceof PbxError && e.code === 'SIP_LISTEN')) stdio.err(`pbx: ${(e as Error).message}\n`);
     return 1;
   }
   const log = pbx.log.child('core');

@@ -7,10 +7,14 @@ export interface DemoConfig {
   files: Record<string, string>;
 }
 
-/** The demo configuration; the control socket and the data directory go under `runDir`. */
-export function demoConfig(runDir: string): DemoConfig {
+/**
+ * The demo configuration; the control socket and the data directory go under `runDir`. `sip`
+ * (HOST:PORT, default every interface on 5060) lets a second demo run beside the user's, as the
+ * tests do, so they never touch the user's registrations or port.
+ */
+export function demoConfig(runDir: string, sip = '0.0.0.0:5060'): DemoConfig {
   const dir = runDir.replace(/\/+$/, '');
-  return { files: { 'pbx.conf': demoPbxConf(dir), 'extensions.conf': demoExtensionsConf(dir) } };
+  return { files: { 'pbx.conf': demoPbxConf(dir, sip), 'extensions.conf': demoExtensionsConf(dir) } };
 }
 
 /** The demo dialplan: the phones (generated from pbx.conf) plus a tour of what the dialplan does. */
@@ -83,7 +87,7 @@ exten => t,1,Goto(#,1)
 `;
 }
 
-function demoPbxConf(runDir: string): string {
+function demoPbxConf(runDir: string, sip: string): string {
   return `; pbx.conf - the one file you edit to set up this PBX.
 ;
 ; Syntax is Asterisk's: [section] headers, "key = value" lines, ';' starts a comment
@@ -97,7 +101,7 @@ hostname = pbx-demo
 
 ; SIP listens here on UDP and TCP. 0.0.0.0 means every interface, so phones on your
 ; LAN can register to this computer's address; use 127.0.0.1 to keep it local.
-sip = 0.0.0.0:5060
+sip = ${sip}
 
 ; UDP ports for call audio (RTP), START-END. Each call uses two ports per leg.
 rtp = 10000-20000

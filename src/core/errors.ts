@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   SIP_TOO_LARGE: 'a SIP message exceeds the size, header-count or line-length limits',
   SIP_TRANSPORT: 'a SIP message could not be sent (treated as 503 by transactions)',
   SIP_TIMEOUT: 'a SIP transaction timed out (treated as 408)',
+  SIP_LISTEN: 'SIP could not listen on the configured address and port (in use, not an address of this machine, or a privileged port)',
   AUTH_FAILED: 'digest authentication failed',
   CONTROL_SOCKET: 'the control socket could not be reached or bound',
   STORE_WRITE: 'a crash-safe write to the data directory failed',

@@ -6,7 +6,7 @@
 import type { Clock } from '../platform/clock.ts';
 import { systemClock } from '../platform/clock.ts';
 import { paths } from '../platform/fs.ts';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, PbxError } from '../core/errors.ts';
 import { formatErrors, loadConfig, type ConfigSource, type PbxConfig, type SipPeer } from '../config/index.ts';
 import { createLogger, type Logger, type LoggerOptions, type PbxLogger } from '../log/index.ts';
 import { DigestAuthenticator } from '../sip/auth/digest.ts';
@@ -81,6 +81,16 @@ export interface PbxStartOptions {
 }
 
 export type StopMode = 'now' | 'gracefully';
+
+/** Why a listen failed, in words a user acts on (errno codes from the socket layer). */
+function listenProblem(e: unknown, host: string, port: number): string {
+  const code = (e as { code?: unknown }).code;
+  if (code === 'EADDRINUSE') return `port ${port} is in use by another program (maybe another PBX; 'ss -lunp sport = :${port}' names it)`;
+  if (code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine`;
+  if (code === 'EACCES') return `port ${port} needs root (or CAP_NET_BIND_SERVICE)`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `'${host}' does not resolve to an address`;
+  return e instanceof Error ? e.message : String(e);
+}
 
 export class Pbx {
   readonly startedAt: number;
@@ -214,9 +224,12 @@ export class Pbx {
     } catch (e) {
       trunkDns.close();
       registrar.close();
-      core.error(`cannot listen for SIP on ${config.system.sip.host}:${config.system.sip.port}: ${(e as Error).message}`);
+      // One line that says what is wrong; main prints nothing more (the log already said it).
+      const { host, port } = config.system.sip;
+      const problem = new PbxError('SIP_LISTEN', `cannot listen for SIP on ${host}:${port}: ${listenProblem(e, host, port)}`);
+      core.error(problem.message);
       await log.close();
-      throw e;
+      throw problem;
     }
     const qualify = new QualifyMonitor({
       clock,

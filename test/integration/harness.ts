@@ -198,14 +198,19 @@ export interface SippResult {
   errors: string;
 }
 
-/** Runs one SIPp scenario against the PBX (bounded: -m calls, -timeout). */
+/**
+ * Runs one SIPp scenario against the PBX (bounded: -m calls, -timeout), in a directory of its own
+ * that holds `files` (e.g. the pcap a scenario plays by a relative name), so concurrent runs never
+ * share one.
+ */
 export async function runSipp(
   scenario: string,
   pbxPort: number,
   args: string[] = [],
-  opts: { timeoutS?: number; transport?: 'u1' | 't1' } = {},
+  opts: { timeoutS?: number; transport?: 'u1' | 't1'; files?: Record<string, string | Uint8Array> } = {},
 ): Promise<SippResult> {
   const work = mkdtempSync(join(tmpdir(), 'sipp-'));
+  for (const [name, data] of Object.entries(opts.files ?? {})) writeFileSync(join(work, name), data);
   const localPort = await freePort();
   const full = [
     '-sf', join(SCENARIOS, scenario),

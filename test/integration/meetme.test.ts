@@ -17,15 +17,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { ALAW_DECODE, ULAW_DECODE } from '../../src/media/g711.ts';
 import { rms, toneRatio } from '../../src/media/goertzel.ts';
 import { hdr, Inbox, mediaPort, sdp, type Call, type Msg, type Phone } from './calls-phone.ts';
 import { ALICE_BOB_CAROL, PhoneRig, typeDigits } from './transfer-phone.ts';
-import { freePort, mohTone, pbxCheck, runSipp, SCENARIOS, sleep, type SippResult } from './harness.ts';
+import { freePort, mohTone, pbxCheck, runSipp, sleep, type SippResult } from './harness.ts';
 import { rtpPcap, tone } from './rtp-pcap.ts';
 
 const MOH_HZ = 2000;
@@ -75,30 +72,12 @@ async function sippMediaTap(): Promise<{ mp: number; tap: Inbox }> {
  * one. Bounded by -m 1 and -timeout; the promise settles when SIPp exits.
  */
 async function sippToneCaller(pbxPort: number, user: string, hz: number, mp: number): Promise<SippResult> {
-  const work = mkdtempSync(join(tmpdir(), 'meetme-sipp-'));
-  writeFileSync(join(work, 'meetme-tone.pcap'), rtpPcap(tone(40, hz)));
-  const args = [
-    '-sf', join(SCENARIOS, 'meetme-sipp-tone.xml'),
-    '-i', '127.0.0.1', '-p', String(await freePort()), '-t', 'u1', '-m', '1',
-    '-timeout', '90s', '-timeout_error', '-nostdin', '-trace_err', '-error_file', join(work, 'errors.log'),
-    '-s', '800', '-au', user, '-ap', `Secr3t-${user}`, '-set', 'caller', user, '-mp', String(mp),
-    '-auth_uri', `800@127.0.0.1:${pbxPort}`,
-    `127.0.0.1:${pbxPort}`,
-  ];
-  const child = spawn('sipp', args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b) => (stdout += b));
-  child.stderr.on('data', (b) => (stderr += b));
-  const status = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-  let errors = '';
-  try {
-    errors = readFileSync(join(work, 'errors.log'), 'utf8');
-  } catch {
-    // No error file: SIPp saw no error.
-  }
-  rmSync(work, { recursive: true, force: true });
-  return { status, stdout, stderr, errors };
+  return runSipp(
+    'meetme-sipp-tone.xml',
+    pbxPort,
+    ['-s', '800', '-au', user, '-ap', `Secr3t-${user}`, '-set', 'caller', user, '-mp', String(mp), '-auth_uri', `800@127.0.0.1:${pbxPort}`],
+    { timeoutS: 90, files: { 'meetme-tone.pcap': rtpPcap(tone(40, hz)) } },
+  );
 }
 
 /** Forget what arrived so far. */
